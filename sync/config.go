@@ -29,7 +29,7 @@ import "time"
 //	  authorityHost: https://login.microsoftonline.com/
 //	  graphEndpoint: https://graph.microsoft.com
 //	sync:
-//	  sourceAnchor: objectGUID       # objectGUID | ms-DS-ConsistencyGuid
+//	  sourceAnchor: ms-DS-ConsistencyGuid  # ms-DS-ConsistencyGuid (when present, else objectGUID) | objectGUID
 //	  interval: 5m                   # minimum 30s
 //	  fullInterval: 24h              # a full run (with drift detection) at least this often
 //	  schedulerEnabled: true         # false: configured, but only manual runs
@@ -38,6 +38,7 @@ import "time"
 //	  deletionThresholdPercent: 10   # ... or more than this percentage of managed objects
 //	  memberRemovalThreshold: 500    # refuse a run that removes more group members than this
 //	  optionalAttributes: [employeeId, manager]
+//	  softMatch: []                  # adopt existing cloud users by: userPrincipalName, mail; empty = never
 //	metrics:
 //	  listen: ""                     # e.g. 127.0.0.1:9464; empty = off
 type Config struct {
@@ -108,7 +109,10 @@ type EntraConfig struct {
 
 // SyncConfig tunes the engine.
 type SyncConfig struct {
-	// SourceAnchor is "objectGUID" (default) or "ms-DS-ConsistencyGuid".
+	// SourceAnchor chooses the attribute whose base64 value becomes
+	// onPremisesImmutableId: "ms-DS-ConsistencyGuid" (the default: that
+	// attribute when an object has it, else objectGUID, as Entra Connect's
+	// express settings do) or "objectGUID" (always objectGUID).
 	SourceAnchor string `yaml:"sourceAnchor,omitempty"`
 	// Interval between delta runs; default 5m, minimum 30s.
 	Interval Duration `yaml:"interval,omitempty"`
@@ -120,16 +124,24 @@ type SyncConfig struct {
 	// StagingMode imports and plans but never writes to Entra.
 	StagingMode bool `yaml:"stagingMode,omitempty"`
 	// DeletionThreshold refuses a run with more deletes than this; default 500.
-	DeletionThreshold int `yaml:"deletionThreshold,omitempty"`
+	DeletionThreshold int `yaml:"deletionThreshold"`
 	// DeletionThresholdPercent refuses a run that deletes more than this
 	// percentage of the managed objects; default 10, 0 turns it off.
-	DeletionThresholdPercent int `yaml:"deletionThresholdPercent,omitempty"`
+	DeletionThresholdPercent int `yaml:"deletionThresholdPercent"`
 	// MemberRemovalThreshold refuses a run that removes more group
 	// memberships than this; default 500.
-	MemberRemovalThreshold int `yaml:"memberRemovalThreshold,omitempty"`
+	MemberRemovalThreshold int `yaml:"memberRemovalThreshold"`
 	// OptionalAttributes lists optional attributes to sync beyond the
-	// always-synced ones.
-	OptionalAttributes []string `yaml:"optionalAttributes,omitempty"`
+	// always-synced ones (accountEnabled, displayName, mailNickname,
+	// userPrincipalName). Absent from the file means all of them (express
+	// settings); an empty list means none. [DefaultConfig] and [LoadConfig]
+	// always leave an explicit list; [AllOptionalAttributes] lists the names.
+	OptionalAttributes []string `yaml:"optionalAttributes"`
+	// SoftMatch lists the attributes by which a cloud user that entrasync did
+	// not create may be adopted instead of creating a new one:
+	// "userPrincipalName", "mail". Empty (the default) never adopts: such
+	// users are left alone and the conflict is reported.
+	SoftMatch []string `yaml:"softMatch,omitempty"`
 }
 
 // MetricsConfig controls the optional Prometheus endpoint of `entrasync run`.
