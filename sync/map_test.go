@@ -63,13 +63,21 @@ func TestClassify(t *testing.T) {
 			o.DN = "CN=bob\nCNF:3f2a9c1e-0000-4000-8000-000000000001,OU=Staff,DC=corp,DC=example,DC=com"
 			return o
 		}, excluded, "CNF"},
-		{"outside the selected OUs", func() *SourceObject { o := user("carol", ""); o.DN = "CN=carol,OU=Lab,DC=corp,DC=example,DC=com"; return o }, outOfScope, "selected OUs"},
+		{"outside the selected OUs", func() *SourceObject {
+			o := user("carol", "")
+			o.DN = "CN=carol,OU=Lab,DC=corp,DC=example,DC=com"
+			return o
+		}, outOfScope, "selected OUs"},
 		{"in an excluded OU", func() *SourceObject {
 			o := user("svc", "")
 			o.DN = "CN=svc,OU=Service,OU=Staff,DC=corp,DC=example,DC=com"
 			return o
 		}, outOfScope, "selected OUs"},
-		{"OU match ignores case and spaces", func() *SourceObject { o := user("dave", ""); o.DN = "cn=dave, ou=STAFF, dc=Corp,dc=Example,dc=Com"; return o }, inScope, ""},
+		{"OU match ignores case and spaces", func() *SourceObject {
+			o := user("dave", "")
+			o.DN = "cn=dave, ou=STAFF, dc=Corp,dc=Example,dc=Com"
+			return o
+		}, inScope, ""},
 		{"contact", func() *SourceObject { o := user("c1", ""); o.Kind = KindContact; return o }, notCreatable, "contacts"},
 		{"security group", func() *SourceObject {
 			return &SourceObject{Kind: KindGroup, DN: "CN=Eng,OU=Groups,DC=corp,DC=example,DC=com", SAMAccountName: "Eng", GroupType: 0x80000002}
@@ -249,9 +257,17 @@ func TestMailNickname(t *testing.T) {
 			o.MailNickname = `a(b)c[d]e"f;g:h<i>j,k l@m\n`
 			return o
 		}, "abcdefghijklmn"},
-		{"accents folded", func() *SourceObject { o := user("s", "u@corp.example.com"); o.MailNickname = "Ångström-Ærø"; return o }, "Angstrom-AEro"},
+		{"accents folded", func() *SourceObject {
+			o := user("s", "u@corp.example.com")
+			o.MailNickname = "Ångström-Ærø"
+			return o
+		}, "Angstrom-AEro"},
 		{"broken UTF-8 dropped", func() *SourceObject { o := user("s", "u@corp.example.com"); o.MailNickname = "jos\xe9"; return o }, "jos"},
-		{"oversized cut to 64", func() *SourceObject { o := user("s", "u@corp.example.com"); o.MailNickname = strings.Repeat("n", 100); return o }, strings.Repeat("n", 64)},
+		{"oversized cut to 64", func() *SourceObject {
+			o := user("s", "u@corp.example.com")
+			o.MailNickname = strings.Repeat("n", 100)
+			return o
+		}, strings.Repeat("n", 64)},
 		{"unusable falls through to the next", func() *SourceObject {
 			o := user("s", "u@corp.example.com")
 			o.MailNickname = "()"
