@@ -251,8 +251,8 @@ var (
 	// https://learn.microsoft.com/graph/api/user-list-memberof and
 	// user-list-transitivememberof.
 	readMemberOf = access{
-		app:    []string{PermGroupMemberReadAll, PermGroupReadAll, PermDirectoryReadAll, PermDirectoryReadWriteAll},
-		scopes: []string{PermUserRead, PermGroupMemberReadAll, PermGroupReadAll, PermDirectoryReadAll, PermDirectoryReadWriteAll, PermDirectoryAccessAsUserAll},
+		app:    []string{PermGroupMemberReadAll, PermGroupReadAll, PermGroupMemberReadWriteAll, PermGroupReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll},
+		scopes: []string{PermUserRead, PermGroupMemberReadAll, PermGroupReadAll, PermGroupMemberReadWriteAll, PermGroupReadWriteAll, PermDirectoryReadAll, PermDirectoryReadWriteAll, PermDirectoryAccessAsUserAll},
 	}
 	// https://learn.microsoft.com/graph/api/directoryrole-list.
 	readRoles = access{
