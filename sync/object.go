@@ -176,9 +176,8 @@ type SourceObject struct {
 
 // AD flag bits the mapping reads.
 const (
-	uacAccountDisable   = 0x2        // userAccountControl ACCOUNTDISABLE
-	groupTypeSecurity   = 0x80000000 // groupType: security group
-	anchorObjectGUIDLen = 16
+	uacAccountDisable = 0x2        // userAccountControl ACCOUNTDISABLE
+	groupTypeSecurity = 0x80000000 // groupType: security group
 )
 
 // Name returns the best short name for messages: the UPN, else the

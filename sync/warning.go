@@ -60,25 +60,4 @@ func (w *warnings) add(code, message, object string) {
 	}
 }
 
-func (w *warnings) merge(o []Warning) {
-	for _, x := range o {
-		if w.byKey == nil {
-			w.byKey = make(map[warnKey]int)
-		}
-		k := warnKey{x.Code, x.Message}
-		i, ok := w.byKey[k]
-		if !ok {
-			w.byKey[k] = len(w.list)
-			w.list = append(w.list, x)
-			continue
-		}
-		w.list[i].Count += x.Count
-		for _, obj := range x.Objects {
-			if len(w.list[i].Objects) < maxWarningObjects {
-				w.list[i].Objects = append(w.list[i].Objects, obj)
-			}
-		}
-	}
-}
-
 func (w *warnings) all() []Warning { return w.list }
