@@ -17,7 +17,8 @@ import (
 // directory-deleteditems-restore.
 
 // testCert returns a fresh certificate for an app named cn, with key i of
-// the pool.
+// the pool (keys 0 to len(Apps) are generated already; a certificate is
+// distinct from another with the same key).
 func testCert(t *testing.T, i int, cn string) AppCredentials {
 	t.Helper()
 	key, err := pooledKey(i)
@@ -56,7 +57,7 @@ func TestSyncApplicationLifecycle(t *testing.T) {
 	admin := userClient(t, s, DefaultHybridConsentAdmin, PermApplicationReadWriteAll, PermAppRoleAssignmentReadWriteAll, PermDirectoryReadAll)
 
 	// Register the application with a certificate.
-	cert := testCert(t, 5, "entrasync sync")
+	cert := testCert(t, 1, "entrasync sync")
 	r := admin.do(http.MethodPost, "/applications", map[string]any{
 		"displayName": "entrasync SERVER01", "signInAudience": "AzureADMyOrg",
 		"keyCredentials": []any{keyCredential(cert)},
@@ -133,7 +134,7 @@ func TestSyncApplicationLifecycle(t *testing.T) {
 	}
 
 	// Rotate: the new certificate replaces the old one.
-	next := testCert(t, 6, "entrasync sync 2")
+	next := testCert(t, 2, "entrasync sync 2")
 	want(t, admin.do(http.MethodPatch, "/applications/"+appObj, map[string]any{"keyCredentials": []any{keyCredential(next)}}), http.StatusNoContent, "")
 	want(t, certToken(t, s, appID, next), http.StatusOK, "")
 	if r := certToken(t, s, appID, cert); r.status != http.StatusUnauthorized || !strings.Contains(r.str("error_description"), "AADSTS700027") {

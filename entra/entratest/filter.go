@@ -630,7 +630,7 @@ func (d *directory) lookupIndexed(k kind, name, value string) (o *object, indexe
 	case k == kindUser && name == "userPrincipalName":
 		o = d.byUPN[strings.ToLower(value)]
 	case k == kindUser && name == "onPremisesImmutableId":
-		o = d.byImmutable[value]
+		o = d.byImmutable[strings.ToLower(value)]
 	case k == kindApplication && name == "appId":
 		o = d.appByAppID[strings.ToLower(value)]
 	case k == kindServicePrincipal && name == "appId":

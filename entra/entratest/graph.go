@@ -121,10 +121,19 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, body []byte)
 	c.p = p
 	entry.AppID, entry.User = p.appID, p.userUPN
 	if len(c.segs) == 1 && c.segs[0] == "$batch" {
+		// The batch comes first in the log, then its items.
+		slot := len(s.log)
+		s.appendLog(entry)
 		s.mu.Unlock()
 		rep := s.batch(r, c)
 		entry.Status, entry.ErrorCode, entry.Duration = rep.status, errorCode(rep), time.Since(start)
-		s.record(entry)
+		s.mu.Lock()
+		if slot < len(s.log) && s.log[slot].Time.Equal(entry.Time) && s.log[slot].Path == entry.Path {
+			s.log[slot] = entry
+		} else {
+			s.appendLog(entry) // the log was reset meanwhile
+		}
+		s.mu.Unlock()
 		s.writeGraph(w, c, rep)
 		return
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 // Request is one entry of the emulator's request log: an identity or
-// Graph request, or one item of a $batch (logged after the batch itself).
+// Graph request, or one item of a $batch. A $batch request is logged
+// before its items, in the order they ran.
 type Request struct {
 	Time   time.Time // emulator time (see Advance)
 	Method string

@@ -10,11 +10,12 @@ import (
 // The throttle model of Microsoft Graph's identity and access service
 // (https://learn.microsoft.com/graph/throttling-limits, "Identity and
 // access service limits", and https://learn.microsoft.com/graph/throttling):
-// per application and tenant, a budget of resource units per 10 seconds
-// sized by the tenant's user count and 3,000 writes per 2 minutes 30
-// seconds; per tenant, 18,000 writes per 5 minutes across applications.
-// A request over a budget gets 429 TooManyRequests with Retry-After and the
-// x-ms-throttle-* headers, and is not counted.
+// "Throttling is based on a token bucket algorithm" — per application and
+// tenant, a budget of resource units per 10 seconds sized by the tenant's
+// user count and 3,000 writes per 2 minutes 30 seconds; per tenant, 18,000
+// writes per 5 minutes across applications. A request over a budget gets
+// 429 TooManyRequests with Retry-After (the time until the bucket holds
+// enough) and the x-ms-throttle-* headers, and is not counted.
 
 // ThrottleModel sets the budgets. A zero limit disables that budget.
 type ThrottleModel struct {
@@ -87,59 +88,54 @@ func requestCost(c *call) cost {
 	return cost{units: max(units, 1)}
 }
 
-// window is a sliding window of usage.
-type window struct {
-	at   []time.Time
-	n    []int
-	used int
+// bucket is a token bucket: it holds up to limit tokens and refills at
+// limit per window, so a client pacing itself at the documented rate is
+// never throttled while a burst above it is.
+type bucket struct {
+	tokens float64
+	last   time.Time
+	primed bool
 }
 
-func (w *window) prune(now time.Time, span time.Duration) {
-	i := 0
-	for i < len(w.at) && !w.at[i].After(now.Add(-span)) {
-		w.used -= w.n[i]
-		i++
+func (b *bucket) refill(now time.Time, limit int, window time.Duration) {
+	if !b.primed {
+		b.tokens, b.last, b.primed = float64(limit), now, true
+		return
 	}
-	w.at, w.n = w.at[i:], w.n[i:]
-}
-
-// wait returns how long until need more fits under limit.
-func (w *window) wait(now time.Time, span time.Duration, limit, need int) time.Duration {
-	over := w.used + need - limit
-	for i := range w.at {
-		over -= w.n[i]
-		if over <= 0 {
-			return w.at[i].Add(span).Sub(now)
-		}
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		b.tokens = math.Min(float64(limit), b.tokens+elapsed.Seconds()*float64(limit)/window.Seconds())
 	}
-	return span
+	b.last = now
 }
 
-func (w *window) add(now time.Time, n int) {
-	w.at = append(w.at, now)
-	w.n = append(w.n, n)
-	w.used += n
+// wait returns how long until need tokens are available.
+func (b *bucket) wait(need int, limit int, window time.Duration) time.Duration {
+	deficit := float64(need) - b.tokens
+	return time.Duration(deficit / float64(limit) * float64(window))
 }
+
+// used returns the fraction of the budget spent.
+func (b *bucket) used(limit int) float64 { return 1 - b.tokens/float64(limit) }
 
 // throttleState is the usage the model tracks.
 type throttleState struct {
 	model  ThrottleModel
-	writes map[string]*window // by appId
-	units  map[string]*window // by appId
-	tenant window
+	writes map[string]*bucket // by appId
+	units  map[string]*bucket // by appId
+	tenant bucket
 }
 
 func newThrottleState(m ThrottleModel) *throttleState {
-	return &throttleState{model: m, writes: map[string]*window{}, units: map[string]*window{}}
+	return &throttleState{model: m, writes: map[string]*bucket{}, units: map[string]*bucket{}}
 }
 
-func get(m map[string]*window, k string) *window {
-	w := m[k]
-	if w == nil {
-		w = &window{}
-		m[k] = w
+func get(m map[string]*bucket, k string) *bucket {
+	b := m[k]
+	if b == nil {
+		b = &bucket{}
+		m[k] = b
 	}
-	return w
+	return b
 }
 
 // unitLimit returns the resource unit budget for the tenant's size.
@@ -171,8 +167,8 @@ func (s *Server) throttleCheck(c *call, k cost) (reply, bool) {
 	}
 	m, now, app := t.model, c.now, c.p.appID
 	type budget struct {
-		w      *window
-		span   time.Duration
+		b      *bucket
+		window time.Duration
 		limit  int
 		need   int
 		scope  string
@@ -183,13 +179,16 @@ func (s *Server) throttleCheck(c *call, k cost) (reply, bool) {
 		{get(t.units, app), m.ResourceUnitWindow, s.unitLimit(), k.units, "Tenant_Application/ReadWrite", "ResourceUnitLimitExceeded"},
 		{&t.tenant, m.TenantWriteWindow, m.TenantWriteLimit, k.writes, "Tenant/Write", "WriteLimitExceeded"},
 	}
-	for _, b := range budgets {
-		if b.limit <= 0 || b.need == 0 {
+	for i := range budgets {
+		b := &budgets[i]
+		if b.limit <= 0 || b.need == 0 || b.window <= 0 {
+			b.limit = 0
 			continue
 		}
-		b.w.prune(now, b.span)
-		if b.w.used+b.need > b.limit {
-			wait := b.w.wait(now, b.span, b.limit, b.need)
+		b.need = min(b.need, b.limit)
+		b.b.refill(now, b.limit, b.window)
+		if b.b.tokens < float64(b.need) {
+			wait := b.b.wait(b.need, b.limit, b.window)
 			rep := gerr(http.StatusTooManyRequests, "TooManyRequests", "Please retry again later.").reply(c)
 			rep = rep.withHeader("Retry-After", strconv.Itoa(int(math.Max(1, math.Ceil(wait.Seconds())))))
 			rep = rep.withHeader("x-ms-throttle-scope", b.scope+"/"+app+"/"+s.dir.tenantID)
@@ -198,8 +197,8 @@ func (s *Server) throttleCheck(c *call, k cost) (reply, bool) {
 		}
 	}
 	for _, b := range budgets {
-		if b.limit > 0 && b.need > 0 {
-			b.w.add(now, b.need)
+		if b.limit > 0 {
+			b.b.tokens -= float64(b.need)
 		}
 	}
 	return reply{}, false
@@ -214,12 +213,12 @@ func (s *Server) throttleUsage(c *call) float64 {
 		return -1
 	}
 	pct := 0.0
-	if w := t.writes[c.p.appID]; w != nil && t.model.WriteLimit > 0 {
-		pct = max(pct, float64(w.used)/float64(t.model.WriteLimit))
+	if b := t.writes[c.p.appID]; b != nil && t.model.WriteLimit > 0 && b.primed {
+		pct = max(pct, b.used(t.model.WriteLimit))
 	}
-	if w := t.units[c.p.appID]; w != nil {
+	if b := t.units[c.p.appID]; b != nil && b.primed {
 		if l := s.unitLimit(); l > 0 {
-			pct = max(pct, float64(w.used)/float64(l))
+			pct = max(pct, b.used(l))
 		}
 	}
 	return pct

@@ -28,8 +28,9 @@ func TestThrottleWrites(t *testing.T) {
 	}
 	r := c.do(http.MethodPost, "/users", newUser("w3", DefaultDomain))
 	want(t, r, http.StatusTooManyRequests, "TooManyRequests")
-	if got := r.header.Get("Retry-After"); got != "10" {
-		t.Errorf("Retry-After: got %q, want 10", got)
+	// The bucket refills 3 writes per 10 s: one write in 3.33 s.
+	if got := r.header.Get("Retry-After"); got != "4" {
+		t.Errorf("Retry-After: got %q, want 4", got)
 	}
 	if got, w := r.header.Get("x-ms-throttle-scope"), "Tenant_Application/Write/"+app.AppID+"/"+s.TenantID; got != w {
 		t.Errorf("x-ms-throttle-scope: got %q, want %q", got, w)
@@ -43,12 +44,26 @@ func TestThrottleWrites(t *testing.T) {
 	}
 	// Reads do not spend the write budget.
 	want(t, c.do(http.MethodGet, "/users/"+DefaultUser, nil), http.StatusOK, "")
-	// Once the window has passed, writes go through again.
-	s.Advance(10 * time.Second)
+	// Once the bucket has refilled, writes go through again.
+	s.Advance(4 * time.Second)
 	want(t, c.do(http.MethodPost, "/users", newUser("w3", DefaultDomain)), http.StatusCreated, "")
+	want(t, c.do(http.MethodPost, "/users", newUser("w4", DefaultDomain)), http.StatusTooManyRequests, "TooManyRequests")
 	s.SetThrottle(nil)
 	for i := range 5 {
 		want(t, c.do(http.MethodPost, "/users", newUser(fmt.Sprintf("free%d", i), DefaultDomain)), http.StatusCreated, "")
+	}
+}
+
+// TestThrottlePacedClient checks the token bucket: a client writing at the
+// documented rate is never throttled.
+func TestThrottlePacedClient(t *testing.T) {
+	s := newServer(t, WithThrottle(ThrottleModel{WriteLimit: 10, WriteWindow: time.Second}))
+	c := syncApp(t, s)
+	for i := range 30 {
+		if i > 0 && i%10 == 0 {
+			s.Advance(time.Second)
+		}
+		want(t, c.do(http.MethodPost, "/users", newUser(fmt.Sprintf("paced%02d", i), DefaultDomain)), http.StatusCreated, "")
 	}
 }
 

@@ -251,7 +251,7 @@ func TestListUsers(t *testing.T) {
 	c := syncApp(t, s)
 	for i := range 130 {
 		b := newUser(fmt.Sprintf("bulk%03d", i), DefaultDomain)
-		b["onPremisesImmutableId"] = fmt.Sprintf("anchor%03d", i)
+		b["onPremisesImmutableId"] = fmt.Sprintf("Anchor%03d+/==", i)
 		if status, body := s.Do(http.MethodPost, "/users", b); status != http.StatusCreated {
 			t.Fatalf("seed user %d: %d %v", i, status, body)
 		}
@@ -287,12 +287,12 @@ func TestListUsers(t *testing.T) {
 		headers []string
 		want    int
 	}{
-		{"onPremisesImmutableId eq", "$filter=onPremisesImmutableId eq 'anchor042'", nil, 1},
+		{"onPremisesImmutableId eq", "$filter=onPremisesImmutableId eq 'Anchor042+/=='", nil, 1},
 		{"userPrincipalName eq, other case", "$filter=userPrincipalName eq 'BULK007@contoso.com'", nil, 1},
 		{"mailNickname eq", "$filter=mailNickname eq 'bulk100'", nil, 1},
 		{"startswith userPrincipalName", "$filter=startswith(userPrincipalName,'bulk12')", nil, 10},
 		{"id in", "$filter=id in ('" + s.Users()[0].ID + "','" + s.Users()[1].ID + "')", nil, 2},
-		{"or of immutable ids", "$filter=onPremisesImmutableId eq 'anchor001' or onPremisesImmutableId eq 'anchor002'", nil, 2},
+		{"or of immutable ids", "$filter=onPremisesImmutableId eq 'Anchor001+/==' or onPremisesImmutableId eq 'Anchor002+/=='", nil, 2},
 		{"and", "$filter=startswith(userPrincipalName,'bulk') and accountEnabled eq true&$top=999", nil, 130},
 		{"proxyAddresses any", "$filter=proxyAddresses/any(p:p eq 'smtp:adele.vance@contoso.com')", nil, 1},
 		{"mail eq", "$filter=mail eq 'lee.gu@contoso.com'", nil, 1},
