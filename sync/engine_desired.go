@@ -193,20 +193,29 @@ func (r *run) mergeMembers(o *SourceObject, rec *Record) {
 	if rec == nil || rec.Source == nil {
 		r.log.Warn("incremental member changes for a group without a stored snapshot: taking them as the complete list", "group", o.Name())
 	} else {
-		set := make(map[string]Ref)
-		for _, m := range rec.Source.Members {
-			set[m.key()] = m
+		// Match on GUID or DN, whichever both sides have: a source may
+		// give either.
+		removed := func(m Ref) bool {
+			return slices.ContainsFunc(o.MembersRemoved, func(x Ref) bool { return sameRef(x, m) })
 		}
-		for _, m := range o.MembersRemoved {
-			delete(set, m.key())
-		}
+		merged := slices.DeleteFunc(slices.Clone(rec.Source.Members), removed)
 		for _, m := range o.Members {
-			set[m.key()] = m
+			if !slices.ContainsFunc(merged, func(x Ref) bool { return sameRef(x, m) }) {
+				merged = append(merged, m)
+			}
 		}
-		o.Members = slices.SortedFunc(maps.Values(set), func(a, b Ref) int { return strings.Compare(a.key(), b.key()) })
+		o.Members = merged
 	}
 	o.MembersIncremental = false
 	o.MembersRemoved = nil
+}
+
+// sameRef reports whether two references name the same object.
+func sameRef(a, b Ref) bool {
+	if !a.GUID.IsZero() && !b.GUID.IsZero() {
+		return a.GUID == b.GUID
+	}
+	return a.DN != "" && b.DN != "" && canonicalDN(a.DN) == canonicalDN(b.DN)
 }
 
 // resolveRefs turns each entry's manager and member references into

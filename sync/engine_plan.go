@@ -284,6 +284,8 @@ func (r *run) planEntry(e *entry) error {
 	}
 	if e.kind == KindGroup {
 		adds, removes := diffSorted(e.members, baseMembers)
+		// Deleting an object removes its memberships: no separate write.
+		removes = slices.DeleteFunc(removes, func(m string) bool { return r.gone[m] != "" })
 		if len(adds) > 0 {
 			p.Changes = append(p.Changes, Change{Op: OpAddMembers, Kind: KindGroup, Anchor: a, EntraID: entraID, Name: name, Members: adds, Reason: "members added in Active Directory"})
 			planned = true

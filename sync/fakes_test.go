@@ -79,7 +79,7 @@ func (s *fakeSource) edit(g GUID, fn func(*SourceObject)) {
 func (s *fakeSource) changeMembers(g GUID, add, remove []Ref) {
 	s.edit(g, func(o *SourceObject) {
 		o.Members = slices.DeleteFunc(o.Members, func(m Ref) bool {
-			return slices.ContainsFunc(remove, func(r Ref) bool { return r.key() == m.key() })
+			return slices.ContainsFunc(remove, func(r Ref) bool { return sameRef(r, m) })
 		})
 		o.Members = append(o.Members, add...)
 	})
@@ -88,10 +88,21 @@ func (s *fakeSource) changeMembers(g GUID, add, remove []Ref) {
 	s.mu.Unlock()
 }
 
+// remove deletes an object; like AD, it also leaves the groups and
+// manager references that named it, without a change being logged for them.
 func (s *fakeSource) remove(g GUID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
+	if old := s.objects[g]; old != nil {
+		ref := Ref{GUID: g, DN: old.DN}
+		for _, x := range s.objects {
+			if sameRef(x.Manager, ref) {
+				x.Manager = Ref{}
+			}
+			x.Members = slices.DeleteFunc(x.Members, func(m Ref) bool { return sameRef(m, ref) })
+		}
+	}
 	delete(s.objects, g)
 	delete(s.changed, g)
 	s.deleted[g] = s.seq
@@ -516,7 +527,7 @@ func newUser(n int, sam, upn string) *SourceObject {
 func newGroup(n int, name string, members ...*SourceObject) *SourceObject {
 	g := &SourceObject{GUID: guid(n), Kind: KindGroup, DN: "CN=" + name + groupsOU, SAMAccountName: name, GroupType: 0x80000002}
 	for _, m := range members {
-		g.Members = append(g.Members, Ref{DN: m.DN})
+		g.Members = append(g.Members, Ref{GUID: m.GUID, DN: m.DN})
 	}
 	return g
 }

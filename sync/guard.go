@@ -128,7 +128,7 @@ func checkGuards(p *Plan, imp importInfo, lim guardLimits) []GuardError {
 		if deletes > lim.deletes {
 			out = append(out, GuardError{
 				Guard: GuardDeletions, Limit: lim.deletes, Actual: deletes,
-				Detail:   fmt.Sprintf("the run would delete %d objects, %d more than sync.deletionThreshold (%d)", deletes, deletes-lim.deletes, lim.deletes),
+				Detail:   fmt.Sprintf("the run would delete %s, %d more than sync.deletionThreshold (%d)", plural(deletes, "object"), deletes-lim.deletes, lim.deletes),
 				Override: overrideDeletes,
 			})
 		}
@@ -144,9 +144,17 @@ func checkGuards(p *Plan, imp importInfo, lim guardLimits) []GuardError {
 	if r := p.Counts.MemberRemoves; r > lim.memberRemovals && lim.allowRemovals < r {
 		out = append(out, GuardError{
 			Guard: GuardMemberRemovals, Limit: lim.memberRemovals, Actual: r,
-			Detail:   fmt.Sprintf("the run would remove %d group memberships, %d more than sync.memberRemovalThreshold (%d)", r, r-lim.memberRemovals, lim.memberRemovals),
+			Detail:   fmt.Sprintf("the run would remove %s, %d more than sync.memberRemovalThreshold (%d)", plural(r, "group membership"), r-lim.memberRemovals, lim.memberRemovals),
 			Override: fmt.Sprintf("entrasync sync --allow-member-removals=%d", r),
 		})
 	}
 	return out
+}
+
+// plural writes "1 object" or "3 objects".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

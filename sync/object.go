@@ -97,7 +97,9 @@ func (g *GUID) UnmarshalText(b []byte) error {
 
 // Ref points from one source object to another (manager, member): by
 // objectGUID when the source knows it (AD's extended-DN control gives it),
-// else by DN. The engine resolves it to the target object's anchor.
+// and by DN. A source should fill both whenever it can: incremental member
+// removals are matched on GUID when both sides have one, else on DN. The
+// engine resolves references to anchors.
 type Ref struct {
 	GUID GUID   `json:"guid,omitzero"`
 	DN   string `json:"dn,omitempty"`
@@ -105,14 +107,6 @@ type Ref struct {
 
 // IsZero reports whether the reference is empty (no manager).
 func (r Ref) IsZero() bool { return r.GUID.IsZero() && r.DN == "" }
-
-// key identifies the referenced object: its GUID, else its canonical DN.
-func (r Ref) key() string {
-	if !r.GUID.IsZero() {
-		return r.GUID.String()
-	}
-	return "dn:" + canonicalDN(r.DN)
-}
 
 // SourceObject is one directory object as a [Source] reads it, in sync's
 // terms. Attributes are AD's, unprocessed: mapping cleans, checks and
