@@ -16,9 +16,13 @@ const (
 // AD's and Samba's ldapControlDirSyncCookie: "MSDS", version 3, a FILETIME,
 // two reserved words, the high-water mark (tmp_highest_usn, reserved_usn,
 // highest_usn) and the DC's invocationId; memdc sends no up-to-dateness
-// vector.
+// vector. While a result is spread over several responses (more data),
+// cursor (tmp_highest_usn) says how far the objects went and base
+// (highest_usn) where the cycle started: objects past the cursor report
+// the attributes changed since base. A complete answer sets both to the
+// highest committed USN.
 type dirSyncCookie struct {
-	usn          int64
+	cursor, base int64
 	invocationID guid
 }
 
@@ -29,8 +33,8 @@ func (c dirSyncCookie) bytes(filetime int64) []byte {
 	copy(b, "MSDS")
 	binary.LittleEndian.PutUint32(b[4:], 3)
 	binary.LittleEndian.PutUint64(b[8:], uint64(filetime))
-	binary.LittleEndian.PutUint64(b[24:], uint64(c.usn)) // tmp_highest_usn
-	binary.LittleEndian.PutUint64(b[40:], uint64(c.usn)) // highest_usn
+	binary.LittleEndian.PutUint64(b[24:], uint64(c.cursor)) // tmp_highest_usn
+	binary.LittleEndian.PutUint64(b[40:], uint64(c.base))   // highest_usn
 	copy(b[48:], c.invocationID[:])
 	return b
 }
@@ -40,9 +44,10 @@ func parseCookie(b []byte) (dirSyncCookie, bool) {
 	if len(b) < cookieLen || string(b[:4]) != "MSDS" || binary.LittleEndian.Uint32(b[4:]) != 3 {
 		return c, false
 	}
-	c.usn = int64(binary.LittleEndian.Uint64(b[24:]))
-	if h := int64(binary.LittleEndian.Uint64(b[40:])); h > c.usn {
-		c.usn = h
+	c.cursor = int64(binary.LittleEndian.Uint64(b[24:]))
+	c.base = int64(binary.LittleEndian.Uint64(b[40:]))
+	if c.base > c.cursor {
+		c.cursor = c.base
 	}
 	copy(c.invocationID[:], b[48:64])
 	return c, true
@@ -93,14 +98,14 @@ func (c *conn) dirSyncLocked(id int64, req *searchRequest, sel *selection, ds *d
 		// Directory Changes on the naming context.
 		return nil, newErr(codeInsufficientAccessRights, "00000005: SecErr: DSID-03152857, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0\n"), control{}
 	}
-	from := int64(0)
+	var from, base int64 // objects after from; attributes changed after base
 	if len(ds.cookie) > 0 {
 		ck, ok := parseCookie(ds.cookie)
 		if !ok {
 			return nil, newErr(codeUnavailableCriticalExt, "00000057: LdapErr: DSID-0C090A71, comment: Error processing control (cookie), data 0, v4563"), control{}
 		}
 		if ck.invocationID == d.invocationID {
-			from = ck.usn
+			from, base = ck.cursor, ck.base
 		}
 		// A cookie from another invocation (a restored DC) starts over,
 		// as an up-to-dateness vector without this DC would.
@@ -132,17 +137,18 @@ func (c *conn) dirSyncLocked(id int64, req *searchRequest, sel *selection, ds *d
 		if f.eval(d, entryTarget{s, e}) != fTrue {
 			continue
 		}
-		attrs := s.dirSyncAttrs(e, sel, from, ds.flags&dirSyncIncrementalValues != 0)
+		attrs := s.dirSyncAttrs(e, sel, base, ds.flags&dirSyncIncrementalValues != 0)
 		if attrs == nil {
 			continue
 		}
 		writeEntry(&enc, id, e.dn.String(), attrs, false)
 		n++
 	}
+	ck := dirSyncCookie{cursor: last, base: base, invocationID: d.invocationID}
 	if !more {
-		last = d.usn
+		ck.cursor, ck.base = d.usn, d.usn
 	}
-	cookie := dirSyncCookie{usn: last, invocationID: d.invocationID}.bytes(fileTime(d.now()))
+	cookie := ck.bytes(fileTime(d.now()))
 	return enc.b, nil, dirSyncResponse(more, cookie)
 }
 
