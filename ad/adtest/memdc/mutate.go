@@ -150,14 +150,11 @@ func (s *Server) mutateOne(kind string) (Change, bool, error) {
 		}
 		return done(kind, u, "%s is now %s (was %s)", u.first("displayName"), title, old)
 	case "phone":
-		u := s.pickUser(enabled)
+		u := s.pickUser(func(e *entry) bool { return enabled(e) && len(e.first("telephoneNumber")) > 4 })
 		if u == nil {
 			return Change{}, false, nil
 		}
-		phone := u.first("telephoneNumber")
-		if len(phone) > 2 {
-			phone = phone[:len(phone)-2] + fmt.Sprintf("%02d", 10+s.rng.IntN(90))
-		}
+		phone := newPhone(u.first("telephoneNumber"), s.rng.IntN(90))
 		if lerr := set(u, "telephoneNumber", phone); lerr != nil {
 			return fail(lerr)
 		}
@@ -334,6 +331,9 @@ func (s *Server) hire() (Change, bool, error) {
 	if s.knows(schema["mailnickname"]) {
 		attrs = append(attrs, attrValues{"mailNickname", []string{nick}})
 	}
+	if p := colleague.first("telephoneNumber"); len(p) > 4 {
+		attrs = append(attrs, attrValues{"telephoneNumber", []string{newPhone(p, s.rng.IntN(90))}})
+	}
 	for _, a := range []string{"physicalDeliveryOfficeName", "streetAddress", "l", "st", "postalCode", "c", "co", "countryCode"} {
 		if v := colleague.first(a); v != "" {
 			attrs = append(attrs, attrValues{a, []string{v}})
@@ -408,6 +408,12 @@ func promotion(title string) string {
 		return "Associate"
 	}
 	return "Senior " + title
+}
+
+// newPhone gives a number in the same office range as phone: its last two
+// digits replaced.
+func newPhone(phone string, n int) string {
+	return phone[:len(phone)-2] + fmt.Sprintf("%02d", 10+n%90)
 }
 
 func dedupe(vals []string) []string {
