@@ -26,6 +26,7 @@ type Client struct {
 	user    string // the bind name, for messages; "anonymous" when none
 	timeout time.Duration
 	log     *slog.Logger
+	tls     bool // the connection is encrypted: passwords may be sent
 
 	// trace, when set by tests, sees every search request before it is sent.
 	trace func(*ldap.SearchRequest)
@@ -48,6 +49,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		user:    opts.Username,
 		timeout: opts.timeout(),
 		log:     opts.logger(),
+		tls:     opts.Transport != Plain,
 	}
 	if c.user == "" {
 		c.user = "anonymous"

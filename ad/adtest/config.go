@@ -17,6 +17,9 @@ import (
 //   - prefork children = 1: one worker per service instead of four, to keep
 //     parallel test binaries small.
 //   - the tls files are the harness's own CA and certificate (tls.go).
+//   - old password allowed period = 0: after a reset the old password
+//     stops working at once (the default, as on AD, keeps it an hour for
+//     NTLM, which LDAP simple binds go through), so tests can check it.
 //   - every path option points into dir: --targetdir does not move log,
 //     pid and socket directories, which default to /var and /run.
 func writeConfig(dir, ip string, tf tlsFiles) (string, error) {
@@ -31,6 +34,7 @@ func writeConfig(dir, ip string, tf tlsFiles) (string, error) {
 		{"bind interfaces only", "yes"},
 		{"prefork children", "1"},
 		{"ldap server require strong auth", "yes"},
+		{"old password allowed period", "0"},
 		{"private dir", p("private")},
 		{"lock directory", dir},
 		{"state directory", p("state")},

@@ -1,0 +1,370 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// DeltaOptions choose what a delta follows. Use the same Scope and Kinds
+// for [Client.BeginDelta] and every [Client.Changes] of a cursor.
+type DeltaOptions struct {
+	Scope Scope
+	// Kinds to report; empty means users, groups and contacts.
+	Kinds []Kind
+	// PageSize of the searches of uSNChanged polling; 0 means DefaultPageSize.
+	PageSize int
+	// ForceUSN skips DirSync and polls uSNChanged.
+	ForceUSN bool
+}
+
+func (o DeltaOptions) kinds() []Kind {
+	if len(o.Kinds) == 0 {
+		return []Kind{KindUser, KindGroup, KindContact}
+	}
+	return o.Kinds
+}
+
+// Change is one object that changed since the cursor.
+type Change struct {
+	// Object is the object's current state, read after the change, complete
+	// (all attributes and members) unless Deleted. For a deletion it holds
+	// what the tombstone says: GUID, its DN under CN=Deleted Objects, and
+	// Deleted; match it to what you know by GUID.
+	Object Object
+	// Deleted: the object was deleted (or can no longer be read).
+	Deleted bool
+	// InScope: the object's DN is in the scope. A change out of scope may
+	// be an object that moved out of it. Meaningless for deletions.
+	InScope bool
+	// MembersAdded and MembersRemoved are the member values DirSync
+	// reported changed (incremental values); Object.Members is the whole
+	// list. Samba does not report a removal caused by the member's
+	// deletion, so rely on Object.Members.
+	MembersAdded, MembersRemoved []string
+}
+
+// DeltaStats count what a call to [Client.Changes] saw.
+type DeltaStats struct {
+	Mode       DeltaMode // the mode used (after a fallback, ModeUSN)
+	FellBack   bool      // DirSync was refused (no Replicating Directory Changes right) and uSNChanged polling took over
+	Changes    int       // handed to the callback
+	Deleted    int
+	OutOfScope int
+	Skipped    int // changed objects of other kinds (computers, ...)
+}
+
+// dirSyncFilter selects users, groups and contacts, live or deleted:
+// tombstones lose objectCategory but keep objectClass, so the kinds are
+// told apart after reading each object back.
+const dirSyncFilter = "(&(|(objectClass=user)(objectClass=group)(objectClass=contact))(!(objectClass=computer)))"
+
+// neverFilter matches nothing: a DirSync round with it returns no entries
+// but a cookie at the current point, which is how BeginDelta starts
+// without reading the whole directory.
+const neverFilter = "(&(objectClass=user)(!(objectClass=user)))"
+
+// dirSyncAttrs is the explicit attribute list of DirSync rounds: an object
+// comes back only when one of these changed. Samba caps a response at 256
+// MiB and returns nothing for objectGUID alone, so the list is explicit.
+// The local, non-replicated uSNChanged and whenChanged are left out.
+var dirSyncAttrs = func() []string {
+	var out []string
+	for _, a := range objectAttrs {
+		if a != "uSNChanged" && a != "whenChanged" {
+			out = append(out, a)
+		}
+	}
+	return append(out, "member", "name")
+}()
+
+// dirSyncMaxBytes bounds one DirSync response on AD (Samba ignores it and
+// answers in one response).
+const dirSyncMaxBytes = 1 << 20
+
+// BeginDelta returns a cursor at the current point of the DC, in DirSync
+// mode when the account may use it and in uSNChanged mode otherwise. Take
+// it before a full import ([Client.Enumerate]): Changes then returns what
+// changed during and after the import, some of it twice.
+func (c *Client) BeginDelta(ctx context.Context, opts DeltaOptions) (Cursor, error) {
+	f, sc, err := c.deltaSetup(ctx, opts)
+	if err != nil {
+		return Cursor{}, err
+	}
+	cur := Cursor{Mode: ModeUSN, DC: f.DC.DNSHostName, InvocationID: f.DC.InvocationID,
+		USN: f.DC.HighestCommittedUSN, Scope: scopeFingerprint(opts.Scope, opts.kinds())}
+	if opts.ForceUSN {
+		return cur, nil
+	}
+	cookies := map[string][]byte{}
+	for _, nc := range sc.partitions {
+		cookie, err := c.dirSync(ctx, nc, neverFilter, nil, func(*ldap.Entry) error { return nil })
+		if errors.Is(err, ErrInsufficientRights) {
+			c.log.Info("ad: DirSync refused (no Replicating Directory Changes right); following changes by uSNChanged", "user", c.user)
+			return cur, nil
+		}
+		if err != nil {
+			return Cursor{}, err
+		}
+		cookies[nc] = cookie
+	}
+	cur.Mode, cur.Cookies = ModeDirSync, cookies
+	return cur, nil
+}
+
+// Changes hands fn every object that changed since cur and returns the
+// cursor to store once fn has handled them all. On error, including an
+// error from fn, it returns cur unchanged: the next call starts over from
+// it. A cursor from another DC, a restored DC or another scope gives a
+// [FullImportError]. A DirSync cursor whose account lost the replication
+// right falls back to uSNChanged polling from cur.USN.
+//
+// Deletions: Windows AD's DirSync returns tombstones to an account with
+// Replicating Directory Changes. Samba 4.17 returns them only to
+// administrators (its CN=Deleted Objects is not visible to others), and
+// uSNChanged polling sees them only with read access to CN=Deleted Objects,
+// so with a non-admin account on Samba deletions surface at the next full
+// import.
+func (c *Client) Changes(ctx context.Context, cur Cursor, opts DeltaOptions, fn func(Change) error) (Cursor, DeltaStats, error) {
+	st := DeltaStats{Mode: cur.Mode}
+	f, sc, err := c.deltaSetup(ctx, opts)
+	if err != nil {
+		return cur, st, err
+	}
+	if err := cur.check(f, scopeFingerprint(opts.Scope, opts.kinds())); err != nil {
+		return cur, st, err
+	}
+	next := cur
+	next.USN = f.DC.HighestCommittedUSN // read before searching: nothing after it is missed
+	kinds := opts.kinds()
+	if cur.Mode == ModeDirSync && !opts.ForceUSN {
+		next.Cookies = maps.Clone(cur.Cookies)
+		err := c.dirSyncChanges(ctx, sc, cur, next.Cookies, kinds, &st, fn)
+		if err == nil {
+			return next, st, nil
+		}
+		if !errors.Is(err, ErrInsufficientRights) || st.Changes > 0 {
+			return cur, st, err
+		}
+		c.log.Warn("ad: DirSync refused (the Replicating Directory Changes right is gone); falling back to uSNChanged polling", "user", c.user, "usn", cur.USN)
+		st.FellBack = true
+	}
+	st.Mode, next.Mode, next.Cookies = ModeUSN, ModeUSN, nil
+	if err := c.usnChanges(ctx, sc, cur.USN, kinds, opts.PageSize, &st, fn); err != nil {
+		return cur, st, err
+	}
+	return next, st, nil
+}
+
+// deltaScope is a resolved scope and the domain partitions it spans.
+type deltaScope struct {
+	*scope
+	partitions []string
+}
+
+func (c *Client) deltaSetup(ctx context.Context, opts DeltaOptions) (Forest, *deltaScope, error) {
+	if _, err := kindFilter(opts.Kinds); err != nil {
+		return Forest{}, nil, err
+	}
+	f, err := c.Forest(ctx)
+	if err != nil {
+		return Forest{}, nil, err
+	}
+	sc, err := opts.Scope.resolve(f)
+	if err != nil {
+		return Forest{}, nil, err
+	}
+	held, err := Scope{}.resolve(f)
+	if err != nil {
+		return Forest{}, nil, err
+	}
+	ds := &deltaScope{scope: sc}
+	for _, inc := range sc.include {
+		found := ""
+		for _, nc := range held.include {
+			if isUnder(inc, nc) {
+				found = nc
+			}
+		}
+		if found == "" {
+			return Forest{}, nil, fmt.Errorf("ad: scope %s is not in a domain partition %s holds (%q): %w", inc, f.DC.DNSHostName, held.include, ErrInvalidInput)
+		}
+		if !slices.Contains(ds.partitions, found) {
+			ds.partitions = append(ds.partitions, found)
+		}
+	}
+	return f, ds, nil
+}
+
+// dirSyncChanges runs DirSync on each partition from cur's cookie and
+// stores the new cookies in cookies.
+func (c *Client) dirSyncChanges(ctx context.Context, sc *deltaScope, cur Cursor, cookies map[string][]byte, kinds []Kind, st *DeltaStats, fn func(Change) error) error {
+	for _, nc := range sc.partitions {
+		old, ok := cur.Cookies[nc]
+		if !ok {
+			return &FullImportError{Reason: fmt.Sprintf("the cursor has no DirSync cookie for %s", nc)}
+		}
+		cookie, err := c.dirSync(ctx, nc, dirSyncFilter, old, func(e *ldap.Entry) error {
+			ch, err := c.dirSyncChange(ctx, e)
+			if err != nil {
+				return err
+			}
+			return st.deliver(ch, sc.scope, kinds, fn)
+		})
+		if err != nil {
+			var oe *OpError
+			if errors.As(err, &oe) && (oe.ResultCode == ldap.LDAPResultProtocolError || oe.ResultCode == ldap.LDAPResultUnwillingToPerform) {
+				return &FullImportError{Reason: fmt.Sprintf("%s refused the DirSync cookie of %s (%v)", c.addr, nc, err)}
+			}
+			return err
+		}
+		cookies[nc] = cookie
+	}
+	return nil
+}
+
+// deliver filters a change by kind, counts it and hands it to fn.
+func (st *DeltaStats) deliver(ch Change, sc *scope, kinds []Kind, fn func(Change) error) error {
+	if !ch.Deleted {
+		if !slices.Contains(kinds, ch.Object.Kind) {
+			st.Skipped++
+			return nil
+		}
+		ch.InScope = sc.contains(ch.Object.DN)
+		if !ch.InScope {
+			st.OutOfScope++
+		}
+	} else {
+		st.Deleted++
+	}
+	st.Changes++
+	return fn(ch)
+}
+
+// dirSync runs one DirSync search, as many rounds as the DC needs (AD sets
+// the more-data flag when a response reached dirSyncMaxBytes), with a new
+// request and control each round (go-ldap's DirSync helper would reuse the
+// first cookie). It returns the last cookie.
+func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, fn func(*ldap.Entry) error) ([]byte, error) {
+	for {
+		ctl := ldap.NewRequestControlDirSync(ldap.DirSyncIncrementalValues, dirSyncMaxBytes, cookie)
+		req := &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
+			Filter: filter, Attributes: dirSyncAttrs, Controls: []ldap.Control{ctl}}
+		if c.trace != nil {
+			c.trace(req)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		resp := c.conn.SearchAsync(rctx, req, 64)
+		var got *ldap.ControlDirSync
+		var cbErr error
+		for resp.Next() {
+			if e := resp.Entry(); e != nil && cbErr == nil {
+				cbErr = fn(e)
+				if cbErr != nil {
+					cancel()
+				}
+			}
+			if d, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypeDirSync).(*ldap.ControlDirSync); ok {
+				got = d
+			}
+		}
+		cancel()
+		if cbErr != nil {
+			return nil, cbErr
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("ad: DirSync %s: %w", nc, err)
+		}
+		if err := resp.Err(); err != nil {
+			return nil, c.opError("DirSync", nc, err)
+		}
+		if got == nil {
+			return nil, fmt.Errorf("ad: DirSync %s: the DC returned no DirSync control: does it support DirSync (1.2.840.113556.1.4.841)?", nc)
+		}
+		cookie = got.Cookie
+		if got.Flags == 0 {
+			return cookie, nil
+		}
+	}
+}
+
+// dirSyncChange turns a DirSync entry, which holds only the changed
+// attributes, into a Change with the object read back in full.
+func (c *Client) dirSyncChange(ctx context.Context, e *ldap.Entry) (Change, error) {
+	guid, err := GUIDFromBytes(e.GetEqualFoldRawAttributeValue("objectGUID"))
+	if err != nil {
+		return Change{}, fmt.Errorf("ad: DirSync entry %s has no valid objectGUID: %w", e.DN, err)
+	}
+	var ch Change
+	for _, a := range e.Attributes {
+		switch strings.ToLower(a.Name) {
+		case "member;range=1-1":
+			ch.MembersAdded = append(ch.MembersAdded, a.Values...)
+		case "member;range=0-0":
+			ch.MembersRemoved = append(ch.MembersRemoved, a.Values...)
+		}
+	}
+	if strings.EqualFold(e.GetEqualFoldAttributeValue("isDeleted"), "TRUE") {
+		o := decodeObject(e)
+		o.GUID, o.Deleted = guid, true
+		return Change{Object: o, Deleted: true}, nil
+	}
+	full, err := c.readEntry(ctx, guid.LDAPDN(), append(append([]string(nil), objectAttrs...), memberRange(0)))
+	if errors.Is(err, ErrNoSuchObject) {
+		// Deleted (or hidden) since the DirSync snapshot.
+		return Change{Object: Object{GUID: guid, DN: e.DN, Deleted: true}, Deleted: true}, nil
+	}
+	if err != nil {
+		return Change{}, err
+	}
+	ch.Object, err = c.objectWithMembers(ctx, full)
+	return ch, err
+}
+
+// usnChanges polls each partition for objects with uSNChanged above usn,
+// then, when the account may see them, for tombstones.
+func (c *Client) usnChanges(ctx context.Context, sc *deltaScope, usn int64, kinds []Kind, pageSize int, st *DeltaStats, fn func(Change) error) error {
+	filter, err := kindFilter(kinds)
+	if err != nil {
+		return err
+	}
+	above := "(uSNChanged>=" + strconv.FormatInt(usn+1, 10) + ")"
+	attrs := append(append([]string(nil), objectAttrs...), memberRange(0))
+	for _, nc := range sc.partitions {
+		_, err := c.pagedSearch(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
+			Filter: "(&" + filter + above + ")", Attributes: attrs}, pageSize, func(e *ldap.Entry) error {
+			o, err := c.objectWithMembers(ctx, e)
+			if err != nil {
+				return err
+			}
+			return st.deliver(Change{Object: o}, sc.scope, kinds, fn)
+		})
+		if err != nil {
+			return err
+		}
+		_, err = c.pagedSearch(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
+			Filter:     "(&(isDeleted=TRUE)" + above + "(|(objectClass=user)(objectClass=group)(objectClass=contact))(!(objectClass=computer)))",
+			Attributes: []string{"objectGUID", "isDeleted", "objectClass", "uSNChanged"},
+			Controls:   []ldap.Control{ldap.NewControlMicrosoftShowDeleted()},
+		}, pageSize, func(e *ldap.Entry) error {
+			o := decodeObject(e)
+			if o.GUID.IsZero() {
+				return nil
+			}
+			return st.deliver(Change{Object: o, Deleted: true}, sc.scope, kinds, fn)
+		})
+		if errors.Is(err, ErrInsufficientRights) {
+			continue // deletions are found by the next full import
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
