@@ -134,6 +134,9 @@ func (c *conn) dirSyncLocked(id int64, req *searchRequest, sel *selection, ds *d
 			break
 		}
 		last = e.usnChanged
+		if e.deleted && ds.flags&dirSyncObjectSecurity != 0 && !c.who.isAdmin() {
+			continue // with object security, only what the caller may read
+		}
 		if f.eval(d, entryTarget{s, e}) != fTrue {
 			continue
 		}

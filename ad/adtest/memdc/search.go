@@ -169,7 +169,10 @@ func writeReference(e *encoder, id int64, urls ...string) {
 func (c *conn) search(id int64, req *searchRequest, sel *selection, oc *opControls) ([]byte, *ldapError, []control) {
 	s := c.s
 	d := s.dir
-	base, lerr := d.resolve(req.base, oc.showDeleted)
+	// Only administrators may list CN=Deleted Objects (its default DACL):
+	// for others, the show-deleted control finds no tombstones.
+	showDeleted := oc.showDeleted && c.who.isAdmin()
+	base, lerr := d.resolve(req.base, showDeleted)
 	if lerr != nil {
 		return nil, lerr, nil
 	}
@@ -192,7 +195,7 @@ func (c *conn) search(id int64, req *searchRequest, sel *selection, oc *opContro
 		if lerr != nil {
 			return nil, lerr, nil
 		}
-		st = &pageState{key: searchKey(req), matches: s.matching(base, req.scope, f, oc.showDeleted)}
+		st = &pageState{key: searchKey(req), matches: s.matching(base, req.scope, f, showDeleted)}
 	}
 
 	limit := s.opts.MaxPageSize
@@ -214,7 +217,7 @@ func (c *conn) search(id int64, req *searchRequest, sel *selection, oc *opContro
 	for st.pos < len(st.matches) && n < limit {
 		e := st.matches[st.pos]
 		st.pos++
-		if e.deleted && !oc.showDeleted {
+		if e.deleted && !showDeleted {
 			continue
 		}
 		writeEntry(&enc, id, formatDN(e, oc.extendedDN), s.renderEntry(e, sel, rc), sel.typesOnly)
@@ -223,7 +226,7 @@ func (c *conn) search(id int64, req *searchRequest, sel *selection, oc *opContro
 	st.returned += n
 	remaining := false
 	for _, e := range st.matches[st.pos:] {
-		if !e.deleted || oc.showDeleted {
+		if !e.deleted || showDeleted {
 			remaining = true
 			break
 		}

@@ -311,6 +311,11 @@ func TestDeleteAndRename(t *testing.T) {
 	if n := len(search(t, l, s.BaseDN(), ldap.ScopeWholeSubtree, "(isDeleted=TRUE)", []string{"1.1"})); n != 0 {
 		t.Errorf("tombstones without show deleted: got %d, want 0", n)
 	}
+	addUser(t, l, "CN=Plain Reader,CN=Users,"+s.BaseDN(), "plainreader", "")
+	u := bindAs(t, s, `CORP\plainreader`, password)
+	if n := len(search(t, u, s.BaseDN(), ldap.ScopeWholeSubtree, "(isDeleted=TRUE)", []string{"1.1"}, showDeleted)); n != 0 {
+		t.Errorf("tombstones a non-administrator sees with show deleted: got %d, want 0 (CN=Deleted Objects is for administrators)", n)
+	}
 	sales := search(t, l, "CN=SG-Sales,OU=Groups,"+corp, ldap.ScopeBaseObject, "(objectClass=*)", []string{"member"})[0]
 	for _, m := range sales.GetAttributeValues("member") {
 		if strings.Contains(m, "Dana Whitfield") {
