@@ -201,9 +201,7 @@ func (s *Server) restoreDeleted(c *call) reply {
 			}
 		}
 	}
-	o.deleted = time.Time{}
-	d.index(o)
-	d.touch(o)
+	d.restore(o)
 	out := ordered{{"@odata.context", s.contextURL("directoryObjects", nil, true)}}
 	return ok(append(out, s.render(o, nil, renderOpts{typed: true})...))
 }

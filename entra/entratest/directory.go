@@ -198,9 +198,10 @@ type directory struct {
 	created       time.Time
 	domains       []*domain
 
-	stamp   uint64 // last stamp handed out; creation and change share it
-	objects map[string]*object
-	lists   [kindCount]objectList
+	stamp     uint64 // last stamp handed out; creation and change share it
+	objects   map[string]*object
+	lists     [kindCount]objectList
+	liveCount [kindCount]int // live objects by kind
 
 	byUPN       map[string]*object // lower-case userPrincipalName -> live user
 	byImmutable map[string]*object // lower-case onPremisesImmutableId -> live user
@@ -276,6 +277,7 @@ func (d *directory) insert(k kind, id string, now time.Time, props []prop) *obje
 		o.app = &appData{}
 	}
 	d.objects[id] = o
+	d.liveCount[k]++
 	l := &d.lists[k]
 	l.append(o)
 	l.journal = append(l.journal, journalEntry{s, o})
@@ -364,10 +366,19 @@ func (d *directory) live(id string, k kind) *object {
 	return o
 }
 
+// restore brings a soft-deleted o back.
+func (d *directory) restore(o *object) {
+	o.deleted = time.Time{}
+	d.liveCount[o.kind]++
+	d.index(o)
+	d.touch(o)
+}
+
 // softDelete moves o to deleted items
 // (https://learn.microsoft.com/graph/api/resources/directory-deleteditems:
 // users, groups and applications stay restorable for 30 days).
 func (d *directory) softDelete(o *object, now time.Time) {
+	d.liveCount[o.kind]--
 	d.unindex(o)
 	o.deleted = now
 	d.touch(o)
@@ -375,6 +386,9 @@ func (d *directory) softDelete(o *object, now time.Time) {
 
 // purge deletes o permanently, leaving a tombstone for delta.
 func (d *directory) purge(o *object) {
+	if o.live() {
+		d.liveCount[o.kind]--
+	}
 	d.unindex(o)
 	o.gone = true
 	o.props = nil

@@ -16,7 +16,7 @@ import (
 
 // client is a test's view of an emulator and a bearer token.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Server
 	hc    *http.Client
 	token string
@@ -61,14 +61,14 @@ func (r response) str(name string) string {
 }
 
 // newServer starts an emulator for the test.
-func newServer(t *testing.T, opts ...Option) *Server {
+func newServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	return NewServer(t, opts...)
 }
 
 // appClient signs in as the seeded application named name with its client
 // secret.
-func appClient(t *testing.T, s *Server, name string) *client {
+func appClient(t testing.TB, s *Server, name string) *client {
 	t.Helper()
 	app, found := s.App(name)
 	if !found {
@@ -87,13 +87,13 @@ func appClient(t *testing.T, s *Server, name string) *client {
 }
 
 // syncApp is a client signed in as DefaultSyncApp.
-func syncApp(t *testing.T, s *Server) *client {
+func syncApp(t testing.TB, s *Server) *client {
 	t.Helper()
 	return appClient(t, s, DefaultSyncApp)
 }
 
 // userClient signs in as upn through the device code flow with scopes.
-func userClient(t *testing.T, s *Server, upn string, scopes ...string) *client {
+func userClient(t testing.TB, s *Server, upn string, scopes ...string) *client {
 	t.Helper()
 	c := &client{t: t, s: s, hc: s.Client()}
 	full := make([]string, 0, len(scopes)+2)
@@ -211,7 +211,7 @@ func (c *client) decode(resp *http.Response) response {
 
 // want fails the test unless r has status and, when code is not empty,
 // the Graph error code.
-func want(t *testing.T, r response, status int, code string) {
+func want(t testing.TB, r response, status int, code string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("got status %d, want %d; body %s", r.status, status, r.raw)

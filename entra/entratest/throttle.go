@@ -144,13 +144,7 @@ func (s *Server) unitLimit() int {
 	if m.ResourceUnitLimit >= 0 {
 		return m.ResourceUnitLimit
 	}
-	users := 0
-	for _, u := range s.dir.lists[kindUser].items {
-		if u.live() {
-			users++
-		}
-	}
-	switch {
+	switch users := s.dir.liveCount[kindUser]; {
 	case users < 50:
 		return 3500
 	case users <= 500:
