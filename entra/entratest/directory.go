@@ -33,8 +33,9 @@ type object struct {
 	gone    bool      // permanently deleted; kept only as a delta tombstone
 	props   []prop
 
-	group *groupData // kindGroup
-	app   *appData   // kindApplication
+	group   *groupData // kindGroup
+	app     *appData   // kindApplication
+	manager string     // kindUser: the manager's id
 }
 
 type prop struct {

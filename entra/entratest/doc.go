@@ -61,7 +61,8 @@
 // # Graph subset
 //
 // users (list, $count, get by id or userPrincipalName, create, update,
-// delete, delta, memberOf, transitiveMemberOf), me, groups (security
+// delete, delta, memberOf, transitiveMemberOf, manager/$ref, directReports,
+// $expand=manager), me, groups (security
 // groups; members: list, $ref add and remove, members@odata.bind up to 20;
 // delta with members@delta), directory/deletedItems (list by type cast,
 // get, restore, permanent delete), organization, domains, directoryRoles,

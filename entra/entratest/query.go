@@ -30,6 +30,53 @@ type listQuery struct {
 	top      int
 	count    bool   // answer @odata.count
 	after    uint64 // from $skiptoken: the last position returned
+	expand   *expandManager
+}
+
+// expandManager is $expand=manager on users, optionally with a nested
+// $select: manager($select=id,displayName).
+type expandManager struct {
+	sel []*propDef
+}
+
+// parseExpand parses $expand; users support manager, nothing else is
+// emulated.
+func parseExpand(c *call, sch *schema) (*expandManager, *graphError) {
+	raw := c.query.Get("$expand")
+	if raw == "" {
+		return nil, nil
+	}
+	name, inner, nested := strings.Cut(raw, "(")
+	if sch != userSchema || !strings.EqualFold(strings.TrimSpace(name), "manager") {
+		return nil, errNotEmulated("$expand=" + raw)
+	}
+	em := &expandManager{}
+	if nested {
+		opt, ok := strings.CutSuffix(inner, ")")
+		fields, isSelect := strings.CutPrefix(strings.TrimSpace(opt), "$select=")
+		if !ok || !isSelect {
+			return nil, errNotEmulated("$expand=" + raw)
+		}
+		for _, f := range strings.Split(fields, ",") {
+			p := userSchema.prop(strings.TrimSpace(f))
+			if p == nil {
+				return nil, errBadRequestCode("BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.user'.", strings.TrimSpace(f)))
+			}
+			em.sel = append(em.sel, p)
+		}
+	}
+	return em, nil
+}
+
+// withManager adds the expanded manager to a rendered user.
+func (s *Server) withManager(out ordered, o *object, em *expandManager) ordered {
+	if em == nil {
+		return out
+	}
+	if m := s.managerOf(o); m != nil {
+		out.add("manager", s.render(m, em.sel, renderOpts{typed: true}))
+	}
+	return out
 }
 
 // advancedQuery reports whether the advanced query parameters were sent:
@@ -78,12 +125,15 @@ func parseListQuery(c *call, sch *schema) (*listQuery, *graphError) {
 				return nil, errUnsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'")
 			}
 			return nil, errNotEmulated("$search")
-		case "$orderby", "$expand":
+		case "$orderby":
 			return nil, errNotEmulated(k)
 		}
 	}
 	var e *graphError
 	if q.sel, q.selNames, e = parseSelect(c, sch); e != nil {
+		return nil, e
+	}
+	if q.expand, e = parseExpand(c, sch); e != nil {
 		return nil, e
 	}
 	if raw := c.query.Get("$top"); raw != "" {
@@ -289,7 +339,7 @@ func (s *Server) collection(c *call, entitySet string, q *listQuery, pg page, op
 	}
 	items := make([]any, 0, len(pg.items))
 	for _, o := range pg.items {
-		items = append(items, s.render(o, q.sel, opts))
+		items = append(items, s.withManager(s.render(o, q.sel, opts), o, q.expand))
 	}
 	body.add("value", items)
 	return ok(body)
@@ -337,7 +387,11 @@ func (s *Server) getOne(c *call, o *object) reply {
 	if e != nil {
 		return e.reply(c)
 	}
+	em, e := parseExpand(c, sch)
+	if e != nil {
+		return e.reply(c)
+	}
 	body := ordered{{"@odata.context", s.contextURL(sch.entitySet, names, true)}}
 	body = append(body, s.render(o, sel, renderOpts{withKey: sel != nil})...)
-	return ok(body)
+	return ok(s.withManager(body, o, em))
 }

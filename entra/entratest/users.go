@@ -20,6 +20,10 @@ var userRoutes = []routeEntry{
 	rt(http.MethodGet, (*Server).listMemberOf, "*", "memberOf", "*"),
 	rt(http.MethodGet, (*Server).listMemberOf, "*", "transitiveMemberOf"),
 	rt(http.MethodGet, (*Server).listMemberOf, "*", "transitiveMemberOf", "*"),
+	rt(http.MethodGet, (*Server).getManager, "*", "manager"),
+	rt(http.MethodPut, (*Server).setManager, "*", "manager", "$ref"),
+	rt(http.MethodDelete, (*Server).removeManager, "*", "manager", "$ref"),
+	rt(http.MethodGet, (*Server).listDirectReports, "*", "directReports"),
 }
 
 // findUser resolves /users/{id | userPrincipalName} to a live user.
@@ -214,4 +218,103 @@ func (s *Server) deleteUser(c *call) reply {
 	}
 	s.dir.softDelete(u, c.now)
 	return noContent()
+}
+
+// managerOf returns u's live manager, or nil.
+func (s *Server) managerOf(u *object) *object {
+	if u.manager == "" {
+		return nil
+	}
+	return s.dir.live(u.manager, kindUser)
+}
+
+// errNoManager is user-list-manager's 404 for a user without a manager.
+func errNoManager() *graphError { return errNotFound("manager") }
+
+// https://learn.microsoft.com/graph/api/user-list-manager
+func (s *Server) getManager(c *call) reply {
+	if e := s.authorize(c, readUsers); e != nil {
+		return e.reply(c)
+	}
+	u := s.findUser(c.arg(1))
+	if u == nil {
+		return errNotFound(c.arg(1)).reply(c)
+	}
+	m := s.managerOf(u)
+	if m == nil {
+		return errNoManager().reply(c)
+	}
+	sel, names, e := parseSelect(c, userSchema)
+	if e != nil {
+		return e.reply(c)
+	}
+	out := ordered{{"@odata.context", s.contextURL("directoryObjects", names, true)}}
+	return ok(append(out, s.render(m, sel, renderOpts{typed: true})...))
+}
+
+// https://learn.microsoft.com/graph/api/user-post-manager: PUT
+// manager/$ref with the manager's @odata.id; 204.
+func (s *Server) setManager(c *call) reply {
+	if e := s.authorize(c, writeUsers); e != nil {
+		return e.reply(c)
+	}
+	u := s.findUser(c.arg(1))
+	if u == nil {
+		return errNotFound(c.arg(1)).reply(c)
+	}
+	body, e := c.decodeBody()
+	if e != nil {
+		return e.reply(c)
+	}
+	id, e := directoryObjectID(body["@odata.id"])
+	if e != nil {
+		return e.reply(c)
+	}
+	m := s.dir.live(id, kindUser)
+	if m == nil {
+		return errNotFound(id).reply(c)
+	}
+	if m == u {
+		return errInvalidValue(userSchema, "manager").reply(c)
+	}
+	if u.manager != m.id {
+		u.manager = m.id
+		s.dir.touch(u)
+	}
+	return noContent()
+}
+
+// https://learn.microsoft.com/graph/api/user-delete-manager
+func (s *Server) removeManager(c *call) reply {
+	if e := s.authorize(c, writeUsers); e != nil {
+		return e.reply(c)
+	}
+	u := s.findUser(c.arg(1))
+	if u == nil {
+		return errNotFound(c.arg(1)).reply(c)
+	}
+	if s.managerOf(u) == nil {
+		return errNoManager().reply(c)
+	}
+	u.manager = ""
+	s.dir.touch(u)
+	return noContent()
+}
+
+// https://learn.microsoft.com/graph/api/user-list-directreports
+func (s *Server) listDirectReports(c *call) reply {
+	if e := s.authorize(c, readUsers); e != nil {
+		return e.reply(c)
+	}
+	u := s.findUser(c.arg(1))
+	if u == nil {
+		return errNotFound(c.arg(1)).reply(c)
+	}
+	var reports []*object
+	for _, o := range s.dir.lists[kindUser].items {
+		if o.live() && o.manager == u.id {
+			reports = append(reports, o)
+		}
+	}
+	return s.objectPage(c, "directoryObjects", reports, nil)
 }

@@ -380,3 +380,64 @@ func TestListUsersQueryErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestManager follows user-post-manager (PUT manager/$ref), user-list-manager
+// (404 without one), user-delete-manager, user-list-directreports and
+// $expand=manager.
+func TestManager(t *testing.T) {
+	s := newServer(t)
+	c := syncApp(t, s)
+	boss, _ := s.UserByUPN(DefaultGlobalAdmin)
+	u, _ := s.UserByUPN(DefaultUser)
+	r := c.do(http.MethodGet, "/users/"+u.ID+"/manager", nil)
+	want(t, r, http.StatusNotFound, "Request_ResourceNotFound")
+	if r.message() != "Resource 'manager' does not exist or one of its queried reference-property objects are not present." {
+		t.Errorf("no manager: got %q", r.message())
+	}
+	want(t, c.do(http.MethodDelete, "/users/"+u.ID+"/manager/$ref", nil), http.StatusNotFound, "Request_ResourceNotFound")
+
+	want(t, c.do(http.MethodPut, "/users/"+u.ID+"/manager/$ref", map[string]any{"@odata.id": GraphResource + "/v1.0/users/" + boss.ID}), http.StatusNoContent, "")
+	r = c.do(http.MethodGet, "/users/"+u.ID+"/manager", nil)
+	if want(t, r, http.StatusOK, ""); r.str("id") != boss.ID || r.str("@odata.type") != "#microsoft.graph.user" {
+		t.Errorf("manager: got %s", r.raw)
+	}
+	r = c.do(http.MethodGet, "/users/"+boss.ID+"/directReports", nil)
+	if want(t, r, http.StatusOK, ""); len(r.values()) != 1 || r.values()[0]["id"] != u.ID {
+		t.Errorf("directReports: got %s", r.raw)
+	}
+	r = c.do(http.MethodGet, "/users/"+u.ID+"?$select=id&"+escapeQuery("$expand=manager($select=id,userPrincipalName)"), nil)
+	if m, _ := r.body["manager"].(map[string]any); m["id"] != boss.ID || m["userPrincipalName"] != DefaultGlobalAdmin || len(m) != 3 {
+		t.Errorf("$expand=manager: got %s", r.raw)
+	}
+	r = c.do(http.MethodGet, "/users?$expand=manager&$top=999", nil)
+	withManager := 0
+	for _, v := range r.values() {
+		if v["manager"] != nil {
+			withManager++
+		}
+	}
+	if withManager != 1 {
+		t.Errorf("users with an expanded manager: got %d, want 1", withManager)
+	}
+	want(t, c.do(http.MethodGet, "/users?$expand=memberOf", nil), http.StatusNotImplemented, "entratest_NotEmulated")
+
+	want(t, c.do(http.MethodPut, "/users/"+u.ID+"/manager/$ref", map[string]any{"@odata.id": ref(u.ID)}), http.StatusBadRequest, "Request_BadRequest")
+	want(t, c.do(http.MethodPut, "/users/"+u.ID+"/manager/$ref", map[string]any{"@odata.id": ref(newGUID())}), http.StatusNotFound, "Request_ResourceNotFound")
+	want(t, c.do(http.MethodDelete, "/users/"+u.ID+"/manager/$ref", nil), http.StatusNoContent, "")
+	want(t, c.do(http.MethodGet, "/users/"+u.ID+"/manager", nil), http.StatusNotFound, "Request_ResourceNotFound")
+}
+
+// TestMailNicknameNotUnique: Graph keeps userPrincipalName,
+// onPremisesImmutableId and proxy addresses unique, not mailNickname
+// (the group resource: mailNickname is unique only for Microsoft 365
+// groups), so two users or security groups may share one.
+func TestMailNicknameNotUnique(t *testing.T) {
+	s := newServer(t)
+	c := syncApp(t, s)
+	a, b := newUser("same.a", DefaultDomain), newUser("same.b", DefaultDomain)
+	a["mailNickname"], b["mailNickname"] = "same", "same"
+	want(t, c.do(http.MethodPost, "/users", a), http.StatusCreated, "")
+	want(t, c.do(http.MethodPost, "/users", b), http.StatusCreated, "")
+	want(t, c.do(http.MethodPost, "/groups", newGroup("samegroup")), http.StatusCreated, "")
+	want(t, c.do(http.MethodPost, "/groups", newGroup("samegroup")), http.StatusCreated, "")
+}
