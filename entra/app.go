@@ -75,8 +75,9 @@ func (c *Client) FindSyncApp(ctx context.Context, name string) (SyncApp, error) 
 // tenant, with cert as its credential and the SyncAppPermissions listed as
 // required, and its service principal. It is idempotent: an application
 // of that name that entrasync created is reused, its service principal
-// created if missing and cert added if not registered yet. Permissions are
-// granted separately (GrantSyncAppPermissions).
+// created if missing and cert added if not registered yet (certificates
+// already registered stay; RotateSyncAppCertificate removes them).
+// Permissions are granted separately (GrantSyncAppPermissions).
 func (c *Client) CreateSyncApp(ctx context.Context, name string, cert *x509.Certificate) (SyncApp, error) {
 	if name == "" || cert == nil {
 		return SyncApp{}, errors.New("entra: create the sync application: a name and a certificate are required")
@@ -159,7 +160,7 @@ func (c *Client) GrantSyncAppPermissions(ctx context.Context, app SyncApp) error
 		return translate(err, ci)
 	}
 	for _, a := range resp.GetValue() {
-		if a.GetAppRoleId() != nil && strings.EqualFold(a.GetResourceId().String(), deref(graphSP.GetId())) {
+		if a.GetAppRoleId() != nil && a.GetResourceId() != nil && strings.EqualFold(a.GetResourceId().String(), deref(graphSP.GetId())) {
 			granted[*a.GetAppRoleId()] = true
 		}
 	}
@@ -218,6 +219,7 @@ func (c *Client) WaitForSyncApp(ctx context.Context, app SyncApp, cred Credentia
 		if err == nil {
 			return ac, nil
 		}
+		ac.Close()
 		if ctx.Err() == nil && !propagating(err) {
 			return nil, fmt.Errorf("entra: prove the sync application %s works: %w", app.AppID, err)
 		}

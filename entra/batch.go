@@ -198,7 +198,17 @@ func (c *Client) sendBatch(ctx context.Context, q *opQueue, ops []*op, results [
 	resp, err := br.Send(ctx, c.g.adapter)
 	if err != nil {
 		err = translate(err, callInfo{op: "send $batch", delegated: c.delegated, permission: sent[0].ci.permission})
+		lost := ctx.Err() == nil && isConnectionError(err)
 		for _, o := range sent {
+			if lost && o.kind != OpCreateUser && o.kind != OpCreateGroup && o.attempts < c.tp.MaxAttempts {
+				// The connection failed: whether Graph applied the request
+				// is unknown. Sending it again is safe except for a create,
+				// which the engine looks up by anchor on its next run.
+				o.notBefore = time.Now().Add(c.tp.backoff(o.attempts))
+				c.log.Info("entra: $batch connection failed; sending the write again later", "op", o.ci.op, "error", err.Error())
+				q.finish(o, false, nil, []*op{o}, results)
+				continue
+			}
 			c.outcome(q, o, err, results)
 		}
 		return
@@ -214,7 +224,7 @@ func (c *Client) sendBatch(ctx context.Context, q *opQueue, ops []*op, results [
 		status := int(deref(item.GetStatus()))
 		if status >= 200 && status < 300 {
 			if o.returnsID {
-				if newID, _ := item.GetBody()["id"].(string); newID != "" {
+				if newID := anyString(item.GetBody()["id"]); newID != "" {
 					q.created(o, newID, results)
 				}
 			}
@@ -234,6 +244,15 @@ func (c *Client) sendBatch(ctx context.Context, q *opQueue, ops []*op, results [
 			q.finish(o, false, fmt.Errorf("entra: %s: Graph's $batch response has no answer for this request", o.ci.op), nil, results)
 		}
 	}
+}
+
+// isConnectionError reports whether err is a failure to get an answer at
+// all (connection reset, timeout), not an answer from Graph or the
+// identity platform.
+func isConnectionError(err error) bool {
+	var ge *GraphError
+	var ue *UnauthorizedError
+	return !errors.As(err, &ge) && !errors.As(err, &ue) && !errors.Is(err, ErrResyncRequired)
 }
 
 // outcome settles a failed op: throttled ops are delayed and sent again

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -17,6 +18,7 @@ import (
 type Client struct {
 	g         *graph
 	cloud     Cloud
+	tr        *http.Transport // shared by the sign-in and Graph
 	tp        Throughput
 	limiter   *limiter
 	log       *slog.Logger
@@ -52,7 +54,7 @@ func NewAppClient(opts Options, tenantID, clientID string, cred Credential) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	tc, err := cred.tokenCredential(c.cloud, c.cloud.transport(), tenantID, clientID)
+	tc, err := cred.tokenCredential(c.cloud, c.tr, tenantID, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +80,21 @@ func newClient(opts Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cloud: cl, tp: tp, limiter: newLimiter(tp.Writes, tp.Window), log: log}, nil
+	return &Client{cloud: cl, tr: cl.transport(), tp: tp, limiter: newLimiter(tp.Writes, tp.Window), log: log}, nil
 }
 
 func (c *Client) connect(cred azcore.TokenCredential, scopes []string) error {
-	g, err := newGraph(c.cloud, cred, scopes, c.tp.MaxAttempts)
+	g, err := newGraph(c.cloud, c.tr, cred, scopes, c.tp.MaxAttempts)
 	if err != nil {
 		return err
 	}
 	c.g = g
 	return nil
 }
+
+// Close releases the client's idle connections. The client must not be
+// used afterwards.
+func (c *Client) Close() { c.tr.CloseIdleConnections() }
 
 // Account returns who the client acts as.
 func (c *Client) Account() Account { return c.account }

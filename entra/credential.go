@@ -1,7 +1,6 @@
 package entra
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
@@ -9,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -207,39 +205,6 @@ func hintFor(e *UnauthorizedError) string {
 		return h
 	}
 	return ""
-}
-
-// deviceCodeObserver notes the lifetime of the device code the identity
-// platform hands out: azidentity passes the code to the prompt but not its
-// expires_in, which the wizard shows.
-type deviceCodeObserver struct {
-	next      http.RoundTripper
-	expiresIn chan int
-}
-
-func (o *deviceCodeObserver) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := o.next.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasSuffix(req.URL.Path, "/devicecode") {
-		return resp, err
-	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if rerr != nil {
-		return resp, nil
-	}
-	var dc struct {
-		ExpiresIn json.Number `json:"expires_in"`
-	}
-	if json.Unmarshal(body, &dc) == nil {
-		if n, err := dc.ExpiresIn.Int64(); err == nil && n > 0 {
-			select {
-			case o.expiresIn <- int(n):
-			default:
-			}
-		}
-	}
-	return resp, nil
 }
 
 // checkKeyMatches refuses a key that is not the certificate's.

@@ -32,7 +32,7 @@ var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDisc
 // capped at maxAttempts. The allowed-hosts list holds the Graph host
 // actually used: kiota sends requests to any other host silently without an
 // Authorization header (go-deps.md §4).
-func newGraph(c Cloud, cred azcore.TokenCredential, scopes []string, maxAttempts int) (*graph, error) {
+func newGraph(c Cloud, tr http.RoundTripper, cred azcore.TokenCredential, scopes []string, maxAttempts int) (*graph, error) {
 	auth, err := kiotaazure.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, scopes, []string{c.graphHost()})
 	if err != nil {
 		return nil, fmt.Errorf("entra: Graph authentication provider: %w", err)
@@ -52,7 +52,7 @@ func newGraph(c Cloud, cred azcore.TokenCredential, scopes []string, maxAttempts
 		khttp.NewUrlReplaceHandler(true, msgraphcore.ReplacementPairs),
 	}, kiota...)
 	hc := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(c.transport(), middleware...),
+		Transport: khttp.NewCustomTransportWithParentTransport(tr, middleware...),
 		// Graph never redirects what we call; a redirect would carry the
 		// token elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

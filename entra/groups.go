@@ -107,6 +107,8 @@ func (c *Client) UpdateGroup(ctx context.Context, id string, g Group, fields []G
 }
 
 // DeleteGroup deletes the group id; a group already gone is not an error.
+// A security group is deleted permanently: unlike users, it cannot be
+// restored.
 func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 	return c.applyDirect(ctx, Write{Kind: OpDeleteGroup, ID: id}).Err
 }

@@ -1,10 +1,15 @@
 package entra
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -64,9 +69,9 @@ func SignInAdmin(ctx context.Context, opts Options, s AdminSignIn) (*Client, err
 	for i, p := range AdminScopes {
 		scopes[i] = c.cloud.scope(p.Name)
 	}
-	// azidentity hands the prompt the code but not its lifetime: read it
-	// off the /devicecode response on the way.
-	observer := &deviceCodeObserver{next: c.cloud.transport(), expiresIn: make(chan int, 1)}
+	// azidentity hands the prompt the code but not its lifetime, and MSAL
+	// drains the body of a refused token request: read both on the way.
+	observer := &deviceCodeObserver{next: c.tr, expiresIn: make(chan int, 1)}
 	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 		ClientOptions:            c.cloud.clientOptions(observer),
 		DisableInstanceDiscovery: c.cloud.disableInstanceDiscovery(),
@@ -85,12 +90,18 @@ func SignInAdmin(ctx context.Context, opts Options, s AdminSignIn) (*Client, err
 	if err != nil {
 		return nil, fmt.Errorf("entra: admin sign-in: %w", err)
 	}
-	rec, err := cred.Authenticate(ctx, &policy.TokenRequestOptions{Scopes: scopes})
+	// EnableCAE as kiota's authentication provider asks: azidentity caches
+	// CAE and non-CAE tokens apart, and a miss would prompt again.
+	rec, err := cred.Authenticate(ctx, &policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("entra: admin sign-in: %w", ctx.Err())
 		}
 		if ue := authError(err); ue != nil {
+			if body := observer.failure(); body != nil && ue.OAuthError == "" {
+				fillFromTokenError(ue, body)
+				ue.Hint = hintFor(ue)
+			}
 			return nil, fmt.Errorf("entra: admin sign-in: %w", ue)
 		}
 		return nil, fmt.Errorf("entra: admin sign-in: %w", err)
@@ -102,4 +113,64 @@ func SignInAdmin(ctx context.Context, opts Options, s AdminSignIn) (*Client, err
 	uid, _, _ := strings.Cut(rec.HomeAccountID, ".")
 	c.account = Account{Username: rec.Username, ObjectID: uid, TenantID: rec.TenantID}
 	return c, nil
+}
+
+// deviceCodeObserver watches the device code sign-in's HTTP exchanges: it
+// notes the lifetime of the device code (azidentity passes the code to the
+// prompt but not its expires_in, which the wizard shows) and keeps the body
+// of the last refused token request other than "keep polling" (MSAL reads
+// it, so the error azidentity returns has none).
+type deviceCodeObserver struct {
+	next      http.RoundTripper
+	expiresIn chan int
+
+	mu      stdsync.Mutex
+	refused []byte
+}
+
+func (o *deviceCodeObserver) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := o.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	devicecode := strings.HasSuffix(req.URL.Path, "/devicecode") && resp.StatusCode == http.StatusOK
+	refused := strings.HasSuffix(req.URL.Path, "/token") && resp.StatusCode >= 400
+	if !devicecode && !refused {
+		return resp, nil
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return resp, nil
+	}
+	var answer struct {
+		ExpiresIn json.Number `json:"expires_in"`
+		Error     string      `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) != nil {
+		return resp, nil
+	}
+	if devicecode {
+		if n, err := answer.ExpiresIn.Int64(); err == nil && n > 0 {
+			select {
+			case o.expiresIn <- int(n):
+			default:
+			}
+		}
+		return resp, nil
+	}
+	if answer.Error != "authorization_pending" && answer.Error != "slow_down" {
+		o.mu.Lock()
+		o.refused = body
+		o.mu.Unlock()
+	}
+	return resp, nil
+}
+
+// failure returns the body of the last refused token request, or nil.
+func (o *deviceCodeObserver) failure() []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.refused
 }

@@ -26,7 +26,9 @@ type Domain struct {
 }
 
 // Organization returns the tenant's id, name and initial domain
-// (https://learn.microsoft.com/graph/api/organization-get).
+// (https://learn.microsoft.com/graph/api/organization-get). It is for the
+// admin's client: the sync application is not granted
+// Organization.Read.All, and finds the initial domain in Domains.
 func (c *Client) Organization(ctx context.Context) (Organization, error) {
 	ci := c.call("read the organization", "Organization.Read.All")
 	if c.delegated {

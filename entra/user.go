@@ -13,7 +13,7 @@ type User struct {
 	ID                    string // object id, set by Graph
 	UserPrincipalName     string
 	OnPremisesImmutableID string // the source anchor
-	AccountEnabled        bool
+	AccountEnabled        bool   // false creates a disabled account
 	DisplayName           string
 	GivenName             string
 	Surname               string

@@ -124,7 +124,8 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 	return c.applyDirect(ctx, Write{Kind: OpDeleteUser, ID: id}).Err
 }
 
-// Restore brings the user or group id back from deleted items
+// Restore brings the user id back from deleted items (security groups
+// are deleted permanently)
 // (https://learn.microsoft.com/graph/api/directory-deleteditems-restore).
 func (c *Client) Restore(ctx context.Context, id string) error {
 	return c.applyDirect(ctx, Write{Kind: OpRestore, ID: id}).Err

@@ -44,7 +44,8 @@ const (
 	// OpRemoveMembers removes Members from the group ID, one request each.
 	// Members already gone are success.
 	OpRemoveMembers
-	// OpRestore restores the user or group ID from deleted items.
+	// OpRestore restores the user ID (or a Microsoft 365 group) from
+	// deleted items.
 	OpRestore
 )
 
@@ -218,7 +219,7 @@ func (c *Client) ops(i int, w Write) ([]*op, error) {
 		}
 		return out, nil
 	case OpRestore:
-		return one("User.ReadWrite.All or Group.ReadWrite.All", func(ctx context.Context) (*abs.RequestInformation, error) {
+		return one(permUserReadWriteAll, func(ctx context.Context) (*abs.RequestInformation, error) {
 			return sdk.Directory().DeletedItems().ByDirectoryObjectId(w.ID).Restore().ToPostRequestInformation(ctx, nil)
 		}), nil
 	}
