@@ -55,8 +55,10 @@ type refreshGrant struct {
 	expires  time.Time
 }
 
-// publicClientName returns the display name of a public client allowed to
-// use device code sign-in, or an error as the identity platform gives it.
+// publicClient returns the display name of a public client allowed to use
+// device code sign-in (Microsoft Graph Command Line Tools, or an
+// application of the tenant with isFallbackPublicClient), or an error as
+// the identity platform gives it.
 func (s *Server) publicClient(clientID string) (string, *oauthError) {
 	if strings.EqualFold(clientID, GraphCommandLineToolsAppID) {
 		return "Microsoft Graph Command Line Tools", nil
@@ -293,9 +295,10 @@ func (s *Server) consentCheck(userID, clientID string, scopes []string) *oauthEr
 		if hasAny(s.dir.rolesOf(userID), adminConsentRoles) {
 			continue
 		}
+		name, _ := s.publicClient(clientID)
 		e := oerr(http.StatusBadRequest, "invalid_grant", 65001,
 			"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.",
-			clientID, "Microsoft Graph Command Line Tools")
+			clientID, name)
 		e.sub = "consent_required"
 		return e
 	}

@@ -1,6 +1,7 @@
 package entratest
 
 import (
+	"crypto/tls"
 	"net/http"
 	"strings"
 	"testing"
@@ -155,5 +156,51 @@ func TestWriteCountAndReset(t *testing.T) {
 	s.ResetRequests()
 	if got := len(s.Requests()); got != 0 {
 		t.Errorf("after ResetRequests: got %d entries, want 0", got)
+	}
+}
+
+// TestRequestBodyEncodings: a compressed body Graph cannot read is refused
+// (415 for an unknown encoding, on which msgraph-sdk-go resends it plain).
+func TestRequestBodyEncodings(t *testing.T) {
+	s := newServer(t)
+	c := syncApp(t, s)
+	tests := []struct {
+		name     string
+		encoding string
+		body     string
+		status   int
+	}{
+		{"unknown encoding", "br", "{}", http.StatusUnsupportedMediaType},
+		{"not really gzip", "gzip", "{}", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, s.GraphURL()+"/users", strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			req.Header.Set("Content-Encoding", tt.encoding)
+			resp, err := s.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("got %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
+}
+
+// TestWithHosts: extra names go into the serving certificate, for an
+// emulator reached by another name than loopback.
+func TestWithHosts(t *testing.T) {
+	s := newServer(t, WithHosts("emulator.test"))
+	host := strings.TrimPrefix(s.URL, "https://")
+	conn, err := tls.Dial("tcp", host, &tls.Config{RootCAs: s.CAPool(), ServerName: "emulator.test"})
+	if err != nil {
+		t.Fatalf("TLS as emulator.test: %v", err)
+	}
+	conn.Close()
+	if _, err := tls.Dial("tcp", host, &tls.Config{RootCAs: s.CAPool(), ServerName: "other.test"}); err == nil {
+		t.Error("TLS as other.test: got no error")
 	}
 }

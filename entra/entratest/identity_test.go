@@ -401,3 +401,24 @@ func sameStrings(got any, want []string) bool {
 	}
 	return true
 }
+
+// TestDeviceCodeOwnPublicClient: a tenant's own application may sign users
+// in with device code once isFallbackPublicClient is set (entrasync's
+// --client-id); otherwise the identity platform wants a client credential.
+func TestDeviceCodeOwnPublicClient(t *testing.T) {
+	s := newServer(t)
+	_, app := s.Do(http.MethodPost, "/applications", map[string]any{"displayName": "own public client"})
+	appID := app["appId"].(string)
+	c := &client{t: t, s: s, hc: s.Client()}
+	form := url.Values{"client_id": {appID}, "scope": {GraphResource + "/User.Read"}}
+	if r := c.form("/"+s.TenantID+"/oauth2/v2.0/devicecode", form); r.status != http.StatusUnauthorized || r.str("error") != "invalid_client" {
+		t.Fatalf("confidential app: got %d %s, want 401 invalid_client", r.status, r.raw)
+	}
+	s.Do(http.MethodPatch, "/applications/"+app["id"].(string), map[string]any{"isFallbackPublicClient": true})
+	if r := c.form("/"+s.TenantID+"/oauth2/v2.0/devicecode", form); r.status != http.StatusOK {
+		t.Fatalf("public client: got %d %s", r.status, r.raw)
+	}
+	if r := c.form("/"+s.TenantID+"/oauth2/v2.0/devicecode", url.Values{"client_id": {appID}, "scope": {GraphResource + "/Mail.Send"}}); r.status != http.StatusBadRequest || !strings.Contains(r.str("error_description"), "AADSTS650053") {
+		t.Errorf("unknown scope: got %d %s, want AADSTS650053", r.status, r.raw)
+	}
+}

@@ -281,7 +281,13 @@ func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
-		writeJSON(w, reply{status: http.StatusBadRequest, body: ordered{{"error", ordered{
+		// An encoding Graph does not take gets 415, on which
+		// msgraph-sdk-go resends the body uncompressed (go-deps.md §4).
+		status := http.StatusBadRequest
+		if errors.Is(err, errUnsupportedEncoding) {
+			status = http.StatusUnsupportedMediaType
+		}
+		writeJSON(w, reply{status: status, body: ordered{{"error", ordered{
 			{"code", "BadRequest"}, {"message", "The request body could not be read: " + err.Error()}}}}})
 		return
 	}
@@ -295,6 +301,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIdentity(w, r, body)
 	}
 }
+
+var errUnsupportedEncoding = errors.New("unsupported Content-Encoding")
 
 // readBody reads the request body, un-gzipping it when the client sent
 // Content-Encoding: gzip (msgraph-sdk-go's CompressionHandler does so by
@@ -322,6 +330,6 @@ func decodeBody(encoding string, raw []byte) ([]byte, error) {
 		}
 		return out, nil
 	default:
-		return nil, errors.New("unsupported Content-Encoding " + encoding)
+		return nil, fmt.Errorf("%w %q", errUnsupportedEncoding, encoding)
 	}
 }
