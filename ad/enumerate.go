@@ -82,7 +82,9 @@ func (c *Client) Enumerate(ctx context.Context, opts EnumerateOptions, fn func(O
 			BaseDN: base, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
 			Filter: filter, Attributes: attrs,
 		}, pageSize, func(e *ldap.Entry) error {
-			if !sc.contains(e.DN) {
+			// Everything a subtree search of an include returns is under
+			// it: only exclusions need a check.
+			if len(sc.exc) > 0 && !sc.contains(e.DN) {
 				st.OutOfScope++
 				return nil
 			}

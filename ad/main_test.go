@@ -30,7 +30,7 @@ func userOptions(dc *adtest.DC, user string) Options {
 }
 
 // dial connects with opts and closes the client when the test ends.
-func dial(t *testing.T, opts Options) *Client {
+func dial(t testing.TB, opts Options) *Client {
 	t.Helper()
 	c, err := Dial(context.Background(), opts)
 	if err != nil {

@@ -120,3 +120,41 @@ func TestHelpers(t *testing.T) {
 		t.Errorf("after Delete, %s still has ou %q", ou, got)
 	}
 }
+
+func TestLeasesAreExclusive(t *testing.T) {
+	a, err := leaseAddress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.release()
+	b, err := leaseAddress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.release()
+	if a.ip == b.ip || a.dir == b.dir {
+		t.Errorf("two leases share %s", a.ip)
+	}
+	if dc := sharedDC; dc != nil && (a.ip == dc.Host || b.ip == dc.Host) {
+		t.Errorf("a lease took the running DC's address %s", dc.Host)
+	}
+}
+
+func TestMissingToolsMessage(t *testing.T) {
+	err := &missingToolsError{names: []string{"samba", "ldbadd"}}
+	if got := err.Error(); !strings.Contains(got, "samba, ldbadd") || !strings.Contains(got, InstallCommand) {
+		t.Errorf("message %q does not name the tools and %q", got, InstallCommand)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	got, err := expand("a ${X} b ${Y}", map[string]string{"X": "1", "Y": "${X}"})
+	if err != nil || got != "a 1 b ${X}" {
+		t.Errorf("expand = %q, %v", got, err)
+	}
+	for _, bad := range []string{"${NOPE}", "${unterminated"} {
+		if _, err := expand(bad, nil); err == nil {
+			t.Errorf("expand(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package ad
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"testing"
+
+	"github.com/entrasync/entrasync/ad/adtest"
+)
+
+// benchUsers is the number of users the enumeration benchmark seeds:
+// ENTRASYNC_BENCH_USERS, default 10,000 (the README's figure uses 100,000;
+// seeding them takes about 4 minutes).
+func benchUsers(b *testing.B) int {
+	v := os.Getenv("ENTRASYNC_BENCH_USERS")
+	if v == "" {
+		return 10_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("ENTRASYNC_BENCH_USERS=%q: want a positive number", v)
+	}
+	return n
+}
+
+var (
+	benchOnce stdsync.Once
+	benchOU   string
+)
+
+// BenchmarkEnumerate reads N seeded users with Enumerate and, for
+// comparison, with a raw paged ldapsearch of the same attributes over the
+// same LDAPS connection settings (page size 500 both).
+//
+//	ENTRASYNC_BENCH_USERS=100000 go test ./ad -run '^$' -bench Enumerate -benchtime 3x -timeout 30m
+func BenchmarkEnumerate(b *testing.B) {
+	dc := adtest.Start(b)
+	n := benchUsers(b)
+	benchOnce.Do(func() {
+		benchOU = dc.NewOU(b, "bench")
+		dc.SeedUsers(b, benchOU, n)
+	})
+	c := dial(b, adminOptions(dc))
+	opts := EnumerateOptions{Scope: Scope{Include: []string{benchOU}}, Kinds: []Kind{KindUser}}
+
+	b.Run("Enumerate", func(b *testing.B) {
+		b.ReportAllocs()
+		var peak uint64
+		var ms runtime.MemStats
+		for b.Loop() {
+			count := 0
+			_, err := c.Enumerate(context.Background(), opts, func(o Object) error {
+				if count++; count%5000 == 0 {
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapInuse)
+				}
+				return nil
+			})
+			if err != nil || count != n {
+				b.Fatalf("Enumerate: %d users, %v; want %d", count, err, n)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	})
+
+	b.Run("ldapsearch", func(b *testing.B) {
+		filter, _ := kindFilter([]Kind{KindUser})
+		args := append([]string{"-LLL", "-o", "ldif-wrap=no", "-E", "pr=500/noprompt", "-b", benchOU, filter}, objectAttrs...)
+		args = append(args, memberRange(0))
+		for b.Loop() {
+			cmd := dc.LDAPSearchCommand(args...)
+			var out dnCounter
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &stderr
+			if err := cmd.Run(); err != nil || out.n != n {
+				b.Fatalf("ldapsearch: %d entries, %v: %s", out.n, err, stderr.String())
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	})
+}
+
+// dnCounter counts the entries of LDIF written to it without keeping it.
+type dnCounter struct {
+	n    int
+	tail []byte
+}
+
+func (w *dnCounter) Write(p []byte) (int, error) {
+	data := append(w.tail, p...)
+	lines := bytes.Split(data, []byte("\n"))
+	for _, l := range lines[:len(lines)-1] {
+		if strings.HasPrefix(string(l), "dn: ") || strings.HasPrefix(string(l), "dn:: ") {
+			w.n++
+		}
+	}
+	w.tail = append([]byte(nil), lines[len(lines)-1]...)
+	return len(p), nil
+}
