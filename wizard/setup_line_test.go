@@ -1,0 +1,218 @@
+package wizard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixedNow is the clock of the tests.
+func fixedNow() time.Time { return time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC) }
+
+// runLines runs setup in accessible mode with the given input lines and
+// returns the result, the error and what was printed.
+func runLines(t *testing.T, b Backend, answers *Answers, input ...string) (Result, string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := RunSetup(ctx, b, Options{
+		In:         strings.NewReader(strings.Join(input, "\n") + "\n"),
+		Out:        &out,
+		Accessible: true,
+		Answers:    answers,
+		Now:        fixedNow,
+		Interrupts: make(chan os.Signal),
+	})
+	return res, out.String(), err
+}
+
+// Input lines of the express path in accessible mode. An empty line takes
+// the default; every page ends with the "Next step" prompt.
+var (
+	linesWelcome = []string{""}         // Continue
+	linesExpress = []string{"", ""}     // express settings; Continue
+	linesEntra   = []string{"", "", ""} // Sign in; (sign-in) Continue as; Continue
+	linesAD      = []string{"dc1.corp.example.com", "", "", `CORP\admin`, "not-a-real-password", ""}
+	linesUPN     = []string{"", "y", ""} // Continue; tick "continue without matching"; Continue
+	linesReady   = []string{"", ""}      // start sync: yes; Install
+)
+
+// expressLines is the whole express path.
+func expressLines() []string {
+	return slices.Concat(linesWelcome, linesExpress, linesEntra, linesAD, linesUPN, linesReady)
+}
+
+func TestSetupExpressAccessible(t *testing.T) {
+	b := newFake()
+	res, out, err := runLines(t, b, nil, expressLines()...)
+	if err != nil {
+		t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+	}
+	wantCalls := []string{
+		"SignInEntra",
+		"CheckAD[dc1.corp.example.com 0 ldaps CORP\\admin]",
+		"Suffixes", "SetupPlan", "Configure", "Sync[initial]",
+	}
+	if got := b.called(); !slices.Equal(got, wantCalls) {
+		t.Errorf("calls:\n got %q\nwant %q", got, wantCalls)
+	}
+	if w := b.writesBefore("Configure"); len(w) != 0 {
+		t.Errorf("writes before Install: %q", w)
+	}
+	if res.InitialSync == nil || res.InitialSync.Created != 42 {
+		t.Errorf("initial sync: got %+v, want 42 created", res.InitialSync)
+	}
+	if got := res.Config.Entra.TenantID; got != "8a3c5e2f-5b0c-4d7e-9a41-2f6b1c0d9e77" {
+		t.Errorf("config tenant: got %q", got)
+	}
+	if !res.Config.Sync.SchedulerEnabled {
+		t.Error("scheduler not enabled though the initial sync was started")
+	}
+	for _, want := range []string{
+		"== Step 1 of 8: Welcome ==",
+		"No password hash sync",
+		"open https://microsoft.com/devicelogin and enter the code FAKE-CODE",
+		"admin@contoso.com is a Global Administrator.",
+		"corp.example.com",
+		"Create the AD connector account: done",
+		"== Step 8 of 8: Complete ==",
+		"2 users on corp.example.com got a UPN on contoso.onmicrosoft.com",
+		"1 contact cannot be created through Graph: CN=Vendor,OU=Sales",
+		"The systemd unit entrasync.service runs the engine",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "not-a-real-password") {
+		t.Error("the administrator's password was printed")
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("accessible output holds escape sequences")
+	}
+}
+
+func TestSetupADFailureShowsPageAgain(t *testing.T) {
+	b := newFake()
+	b.adErrs = []error{WithFix(errors.New(`ad: bind as CORP\admin: LDAP Result Code 49 "Invalid Credentials": 80090308: LdapErr: DSID-0C09044E, data 52e`),
+		"check the password; the account may also be locked")}
+	input := slices.Concat(linesWelcome, linesExpress, linesEntra, linesAD,
+		[]string{"", "", "", "", "the-right-one", ""}, // the page again: keep everything, new password
+		linesUPN, linesReady)
+	_, out, err := runLines(t, b, nil, input...)
+	if err != nil {
+		t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+	}
+	if n := strings.Count(out, "== Step 4 of 8: Connect to AD DS =="); n != 2 {
+		t.Errorf("AD page shown %d times, want 2", n)
+	}
+	for _, want := range []string{"Error: ad: bind as CORP\\admin", "data 52e", "Fix: check the password; the account may also be locked"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	var checks []string
+	for _, c := range b.called() {
+		if strings.HasPrefix(c, "CheckAD") {
+			checks = append(checks, c)
+		}
+	}
+	if len(checks) != 2 || checks[0] != checks[1] {
+		t.Errorf("CheckAD calls: got %q, want the same connection twice", checks)
+	}
+}
+
+// lineScreen is one prompt screen of the express path in accessible mode:
+// its heading, the answers to its own prompts, then the "Next step"
+// prompt (Continue, Back, Cancel; no Back on the first).
+type lineScreen struct {
+	heading string
+	answers []string
+	// back are the answers that walk the page Back leads to, when it is
+	// shown again, up to and including its "Next step".
+	back []string
+}
+
+// lineScreens are the express path's screens.
+var lineScreens = []lineScreen{
+	{heading: "Step 1 of 8: Welcome"},
+	{heading: "Step 2 of 8: Express settings", answers: []string{""}, back: []string{""}},
+	{heading: "Step 3 of 8: Connect to Entra ID", back: []string{"", ""}},
+	{heading: "Step 3 of 8: Connect to Entra ID", answers: []string{""}, back: []string{"", ""}},
+	{heading: "Step 4 of 8: Connect to AD DS", answers: linesAD[:5], back: []string{"", ""}},
+	{heading: "Step 5 of 8: UPN suffixes", answers: []string{"", "y"}, back: []string{"", "", "", "", "", ""}},
+	{heading: "Step 6 of 8: Ready to configure", answers: []string{""}, back: []string{"", "", ""}},
+}
+
+// linesUpTo returns the answers that walk the screens before i.
+func linesUpTo(i int) []string {
+	var out []string
+	for _, s := range lineScreens[:i] {
+		out = append(append(out, s.answers...), "")
+	}
+	return out
+}
+
+func TestSetupCancelEveryPage(t *testing.T) {
+	for i, s := range lineScreens {
+		t.Run(s.heading, func(t *testing.T) {
+			cancel := "3"
+			if i == 0 {
+				cancel = "2" // no Back on the first page
+			}
+			// Cancel, decline, cancel again, confirm.
+			input := slices.Concat(linesUpTo(i), s.answers, []string{cancel, "n", cancel, "y"})
+			b := newFake()
+			_, out, err := runLines(t, b, nil, input...)
+			if !errors.Is(err, ErrAborted) {
+				t.Fatalf("got %v, want ErrAborted; output:\n%s", err, out)
+			}
+			if w := b.writesBefore(""); len(w) != 0 {
+				t.Errorf("writes: %q", w)
+			}
+			if !strings.HasSuffix(strings.TrimSpace(out), "Quit setup? Nothing has been changed. [y/N]") {
+				t.Errorf("output does not end with the question:\n%s", out[max(0, len(out)-300):])
+			}
+		})
+	}
+}
+
+func TestSetupBackEveryPage(t *testing.T) {
+	for i, s := range lineScreens[1:] {
+		i++
+		t.Run(s.heading, func(t *testing.T) {
+			input := slices.Concat(linesUpTo(i), s.answers, []string{"2"}, s.back,
+				s.answers, []string{""}, linesFrom(i+1))
+			b := newFake()
+			_, out, err := runLines(t, b, nil, input...)
+			if err != nil {
+				t.Fatalf("RunSetup: %v; output:\n%s", err, out)
+			}
+			prev := lineScreens[i-1].heading
+			if i == 3 {
+				prev = lineScreens[1].heading // Back from Entra ID leads to Express settings
+			}
+			if n := strings.Count(out, "== "+prev+" =="); n < 2 {
+				t.Errorf("%q shown %d times, want it again after Back", prev, n)
+			}
+			if w := b.writesBefore("Configure"); len(w) != 0 {
+				t.Errorf("writes before Install: %q", w)
+			}
+		})
+	}
+}
+
+// linesFrom returns the answers that walk the screens from i to the end.
+func linesFrom(i int) []string {
+	var out []string
+	for _, s := range lineScreens[i:] {
+		out = append(append(out, s.answers...), "")
+	}
+	return out
+}

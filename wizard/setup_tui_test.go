@@ -1,0 +1,223 @@
+package wizard
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// walkTo drives the express path in the full-screen UI until page p is
+// shown (pageComplete: to the end).
+func (tt *tui) walkTo(p pageID) {
+	tt.t.Helper()
+	tt.waitScreen("ask:Welcome")
+	if p == pageWelcome {
+		return
+	}
+	tt.key("enter")
+	tt.waitScreen("ask:Express settings")
+	if p == pageExpress {
+		return
+	}
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to Entra ID") // the introduction
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to Entra ID") // signed in
+	if p == pageEntra {
+		return
+	}
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to AD DS")
+	if p == pageAD {
+		return
+	}
+	tt.fillAD()
+	tt.waitScreen("ask:UPN suffixes")
+	if p == pageSuffixes {
+		return
+	}
+	tt.key("enter", "x", "enter") // Continue; tick "without matching"
+	tt.waitScreen("ask:Ready to configure")
+	if p == pageReady {
+		return
+	}
+	tt.key("enter")
+	tt.waitScreen("run:Configuring")
+	if p == pageConfiguring {
+		return
+	}
+	tt.waitScreen("ask:Complete")
+}
+
+// fillAD fills the AD page and submits it.
+func (tt *tui) fillAD() {
+	tt.typeText("dc1.corp.example.com")
+	tt.key("enter", "enter", "enter") // host; LDAPS; no CA file
+	tt.typeText(`CORP\admin`)
+	tt.key("enter")
+	tt.typeText("not-a-real-password")
+	tt.key("enter")
+}
+
+// spinnerFrames matches the spinner's glyphs, which depend on timing.
+var spinnerFrames = regexp.MustCompile(`[⣾⣽⣻⢿⡿⣟⣯⣷]`)
+
+// stable replaces what depends on timing in a view.
+func stable(view string) string {
+	return spinnerFrames.ReplaceAllString(view, "*")
+}
+
+func TestSetupExpressTUI(t *testing.T) {
+	b := newFake()
+	tt, s := startSetupTUI(t, b, DefaultAnswers())
+	tt.walkTo(pageComplete)
+	requireGolden(t, tt.quitViewAfter("enter"))
+	h := tt.h
+	if h.flowErr != nil {
+		t.Fatalf("setup: %v", h.flowErr)
+	}
+	if w := b.writesBefore("Configure"); len(w) != 0 {
+		t.Errorf("writes before Install: %q", w)
+	}
+	want := []string{"SignInEntra", `CheckAD[dc1.corp.example.com 0 ldaps CORP\admin]`, "Suffixes", "SetupPlan", "Configure", "Sync[initial]"}
+	if got := b.called(); !slices.Equal(got, want) {
+		t.Errorf("calls:\n got %q\nwant %q", got, want)
+	}
+	if !s.a.AllowUnverifiedSuffixes {
+		t.Error("the tick \"Continue without matching\" was not recorded")
+	}
+	for _, want := range []string{"entrasync is configured for contoso.onmicrosoft.com", "The systemd unit entrasync.service"} {
+		if !strings.Contains(h.final, want) {
+			t.Errorf("text left on the terminal lacks %q:\n%s", want, h.final)
+		}
+	}
+}
+
+// quitViewAfter sends keys that end the flow and returns the last view.
+func (tt *tui) quitViewAfter(keys ...string) string {
+	tt.t.Helper()
+	view := stable(stripANSI(tt.h.lastDrawn()))
+	tt.key(keys...)
+	tt.finish()
+	return view
+}
+
+func TestSetupBackOnEveryPageTUI(t *testing.T) {
+	b := newFake()
+	tt, _ := startSetupTUI(t, b, DefaultAnswers())
+	tt.walkTo(pageReady)
+	for _, back := range []string{"ask:UPN suffixes", "ask:Connect to AD DS", "ask:Connect to Entra ID", "ask:Express settings", "ask:Welcome"} {
+		tt.key("esc")
+		tt.waitScreen(back)
+	}
+	tt.key("esc") // nothing before Welcome
+	tt.key("enter")
+	tt.waitScreen("ask:Express settings")
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to Entra ID")
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to AD DS") // the values are kept
+	tt.key("enter", "enter", "enter", "enter", "enter")
+	tt.waitScreen("ask:UPN suffixes")
+	tt.key("enter", "enter") // the tick is kept
+	tt.waitScreen("ask:Ready to configure")
+	tt.key("enter")
+	tt.waitScreen("ask:Complete")
+	tt.key("enter")
+	h := tt.finish()
+	if h.flowErr != nil {
+		t.Fatalf("setup: %v", h.flowErr)
+	}
+	var checks int
+	for _, c := range b.called() {
+		if strings.HasPrefix(c, "CheckAD[dc1.corp.example.com 0 ldaps CORP\\admin]") {
+			checks++
+		}
+	}
+	if checks != 2 {
+		t.Errorf("AD checked %d times with the kept values, want 2; calls %q", checks, b.called())
+	}
+}
+
+func TestSetupCancelTUI(t *testing.T) {
+	// Every page in accessible mode: TestSetupCancelEveryPage.
+	for _, p := range []pageID{pageWelcome, pageAD, pageSuffixes, pageReady} {
+		t.Run(p.String(), func(t *testing.T) {
+			b := newFake()
+			tt, _ := startSetupTUI(t, b, DefaultAnswers())
+			tt.walkTo(p)
+			tt.key("ctrl+c", "n") // asked, and declined: the page stays
+			tt.key("ctrl+c", "y")
+			h := tt.finish()
+			if !errors.Is(h.flowErr, ErrAborted) {
+				t.Errorf("got %v, want ErrAborted", h.flowErr)
+			}
+			if w := b.writesBefore(""); len(w) != 0 {
+				t.Errorf("writes: %q", w)
+			}
+		})
+	}
+}
+
+func TestSetupStopConfiguringTUI(t *testing.T) {
+	b := newFake()
+	b.blockAt = "grant"
+	tt, s := startSetupTUI(t, b, DefaultAnswers())
+	tt.walkTo(pageConfiguring)
+	<-b.blocked
+	tt.key("ctrl+c")
+	requireGolden(t, stable(stripANSI(tt.h.lastDrawn())))
+	tt.key("y")
+	tt.waitScreen("ask:Setup did not complete")
+	tt.key("enter")
+	h := tt.finish()
+	if !errors.Is(h.flowErr, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", h.flowErr)
+	}
+	if got := len(s.result.Setup.Created); got != 2 {
+		t.Errorf("recorded %d created resources, want the 2 made before the stop", got)
+	}
+	if slices.Contains(b.called(), "Sync[initial]") {
+		t.Error("the initial sync ran after the stop")
+	}
+	if !strings.Contains(h.final, "Created so far (recorded for uninstall)") {
+		t.Errorf("final text lacks the record:\n%s", h.final)
+	}
+}
+
+func TestSetupADFailureTUI(t *testing.T) {
+	b := newFake()
+	b.adErrs = []error{WithFix(errors.New(`ad: bind as CORP\admin: LDAP Result Code 49 "Invalid Credentials": data 52e`),
+		"check the password; the account may also be locked")}
+	tt, _ := startSetupTUI(t, b, DefaultAnswers())
+	tt.walkTo(pageAD)
+	tt.fillAD()
+	tt.waitScreen("ask:Connect to AD DS")
+	requireGolden(t, tt.quitView())
+}
+
+func TestGoldenWelcome(t *testing.T) {
+	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
+	tt.walkTo(pageWelcome)
+	requireGolden(t, tt.quitView())
+}
+
+func TestGoldenSuffixes(t *testing.T) {
+	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
+	tt.walkTo(pageSuffixes)
+	requireGolden(t, tt.quitView())
+}
+
+func TestGoldenDeviceCode(t *testing.T) {
+	b := newFake()
+	b.signInWait = true
+	tt, _ := startSetupTUI(t, b, DefaultAnswers())
+	tt.walkTo(pageExpress)
+	tt.key("enter")
+	tt.waitScreen("ask:Connect to Entra ID")
+	tt.key("enter")
+	tt.waitScreen("run:Connect to Entra ID")
+	requireGolden(t, stable(tt.quitView()))
+}
