@@ -21,6 +21,15 @@ var applicationRoutes = []routeEntry{
 	rt(http.MethodDelete, (*Server).deleteApplication, "*"),
 	rt(http.MethodPost, (*Server).addPassword, "*", "addPassword"),
 	rt(http.MethodPost, (*Server).removePassword, "*", "removePassword"),
+	rt(http.MethodPost, (*Server).keyProofNotEmulated, "*", "addKey"),
+	rt(http.MethodPost, (*Server).keyProofNotEmulated, "*", "removeKey"),
+}
+
+// keyProofNotEmulated answers addKey and removeKey, which need a
+// proof-of-possession token the emulator does not check; PATCH
+// keyCredentials does the same job.
+func (s *Server) keyProofNotEmulated(c *call) reply {
+	return errNotEmulated(c.arg(2) + " (use PATCH keyCredentials)").reply(c)
 }
 
 // findApp resolves /applications/{id} and /applications(appId='…').

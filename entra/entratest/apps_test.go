@@ -219,3 +219,38 @@ func TestApplicationErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestServicePrincipalsAndCounts covers the remaining reads and writes:
+// serviceprincipal-list with $filter=appId, serviceprincipal-update,
+// serviceprincipal-delete, application-list, group-list with $count.
+func TestServicePrincipalsAndCounts(t *testing.T) {
+	s := newServer(t)
+	admin := userClient(t, s, DefaultGlobalAdmin, PermApplicationReadWriteAll, PermDirectoryReadAll)
+	app, _ := s.App(DefaultUnprivilegedApp)
+	r := admin.do(http.MethodGet, "/servicePrincipals?"+escapeQuery("$filter=appId eq '"+GraphAppID+"'&$select=id,appRoles"), nil)
+	if want(t, r, http.StatusOK, ""); len(r.values()) != 1 || len(r.values()[0]["appRoles"].([]any)) < len(SyncAppPermissions) {
+		t.Errorf("Microsoft Graph service principal by appId: got %d", len(r.values()))
+	}
+	want(t, admin.do(http.MethodPatch, "/servicePrincipals/"+app.ServicePrincipalID, map[string]any{"notes": "disabled by test", "accountEnabled": false}), http.StatusNoContent, "")
+	if sp, _ := s.Object(app.ServicePrincipalID); sp.String("notes") != "disabled by test" || sp.Bool("accountEnabled") {
+		t.Errorf("after PATCH: got %v", sp.Properties)
+	}
+	// A disabled service principal cannot sign in (AADSTS7000112).
+	sc := &client{t: t, s: s, hc: s.Client()}
+	r = sc.form("/"+s.TenantID+"/oauth2/v2.0/token", url.Values{"client_id": {app.AppID}, "client_secret": {app.ClientSecret}, "grant_type": {"client_credentials"}, "scope": {GraphResource + "/.default"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.str("error_description"), "AADSTS7000112") {
+		t.Errorf("disabled app sign-in: got %d %s", r.status, r.raw)
+	}
+	want(t, admin.do(http.MethodPatch, "/servicePrincipals/"+app.ServicePrincipalID, map[string]any{"appId": newGUID()}), http.StatusBadRequest, "Request_BadRequest")
+	want(t, admin.do(http.MethodDelete, "/servicePrincipals(appId='"+app.AppID+"')", nil), http.StatusNoContent, "")
+	want(t, admin.do(http.MethodGet, "/servicePrincipals/"+app.ServicePrincipalID, nil), http.StatusNotFound, "Request_ResourceNotFound")
+	r = admin.do(http.MethodGet, "/applications?$select=id,appId,displayName", nil)
+	if want(t, r, http.StatusOK, ""); len(r.values()) != 2 {
+		t.Errorf("applications: got %d, want 2", len(r.values()))
+	}
+	r = admin.do(http.MethodGet, "/groups/$count", nil, "ConsistencyLevel", "eventual")
+	if string(r.raw) != "1" {
+		t.Errorf("/groups/$count: got %q, want 1", r.raw)
+	}
+	want(t, admin.do(http.MethodPost, "/applications/"+s.Applications()[0].ID+"/addKey", map[string]any{}), http.StatusNotImplemented, "entratest_NotEmulated")
+}

@@ -318,6 +318,10 @@ func (s *Server) clientCredentials(form url.Values, now time.Time) (ordered, *oa
 		return nil, oerr(http.StatusUnauthorized, "invalid_client", 7000229,
 			"The client application %s is missing service principal in the tenant %s. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119", clientID, s.dir.tenantID)
 	}
+	if v, set := sp.get("accountEnabled"); set && v == false {
+		return nil, oerr(http.StatusBadRequest, "unauthorized_client", 7000112,
+			"Application '%s'(%s) is disabled.", clientID, app.str("displayName"))
+	}
 	claims := s.baseClaims(now, aud, app.str("appId"), app.str("displayName"))
 	claims["idtyp"] = "app"
 	claims["oid"] = sp.id
