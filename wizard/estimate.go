@@ -28,7 +28,7 @@ func fraction(p Progress) (float64, bool) {
 // there is a rate.
 func estimate(p Progress, inPhase time.Duration) (left time.Duration, ok bool) {
 	f, known := fraction(p)
-	if !known || f <= 0 || inPhase <= 0 || p.Phase == PhaseDone {
+	if !known || f <= 0 || f >= 1 || inPhase <= 0 {
 		return 0, false
 	}
 	total := time.Duration(float64(inPhase) / f)

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/entrasync/entrasync/sync"
 )
 
 // fixedNow is the clock of the tests.
@@ -215,4 +218,126 @@ func linesFrom(i int) []string {
 		out = append(append(out, s.answers...), "")
 	}
 	return out
+}
+
+func TestSetupSuffixActionsAccessible(t *testing.T) {
+	b := newFake()
+	first := b.reports[0]
+	added := SuffixReport{
+		Suffixes:        append(slices.Clone(first.Suffixes), Suffix{Name: "fabrikam.com", State: Verified}),
+		VerifiedDomains: first.VerifiedDomains,
+	}
+	moved := SuffixReport{
+		Suffixes: []Suffix{
+			{Name: "contoso.com", Users: 42, State: Verified, ExampleEntra: "ann@contoso.com"},
+			{Name: "corp.example.com", State: NotAdded},
+			{Name: "fabrikam.com", State: Verified},
+		},
+		VerifiedDomains: first.VerifiedDomains,
+	}
+	b.reports = []SuffixReport{first, added, moved}
+	input := slices.Concat(linesUpTo(5),
+		[]string{"2", "", ""}, // Add a UPN suffix (the tick is asked too: no); Continue
+		[]string{"", ""},      // the only candidate, fabrikam.com; Continue
+		[]string{"y", ""},     // add it now; Continue
+		[]string{"2", "", ""}, // Move users; no tick; Continue
+		[]string{"", "1", ""}, // from corp.example.com to contoso.com; Continue
+		[]string{"y", ""},     // change 2 UPNs now; Continue
+		[]string{"", ""},      // Continue (all suffixes verified now); Continue
+		[]string{"", ""},      // Ready: start sync; Install
+	)
+	res, out, err := runLines(t, b, nil, input...)
+	if err != nil {
+		t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+	}
+	want := []string{"AddSuffix[fabrikam.com]", "ApplyUPNMove[2]"}
+	if got := b.writesBefore("Configure"); !slices.Equal(got, want) {
+		t.Errorf("writes before Install: got %q, want only the confirmed %q", got, want)
+	}
+	if !slices.Contains(b.called(), "PlanUPNMove[corp.example.com contoso.com]") {
+		t.Errorf("no preview of the move: %q", b.called())
+	}
+	for _, want := range []string{"bob         bob@corp.example.com  bob@contoso.com", "Change 2 UPNs in AD now?"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	wantChanges := []string{"added the UPN suffix fabrikam.com to the forest", "moved 2 users from corp.example.com to contoso.com"}
+	if !slices.Equal(res.ADChanges, wantChanges) {
+		t.Errorf("AD changes: got %q, want %q", res.ADChanges, wantChanges)
+	}
+	if strings.Contains(out, "got a UPN on contoso.onmicrosoft.com") {
+		t.Error("Complete warns about unverified suffixes after every user was moved")
+	}
+}
+
+func TestSetupUnmatchedSuffixNeedsTick(t *testing.T) {
+	b := newFake()
+	input := slices.Concat(linesUpTo(5),
+		[]string{"", "n", ""}, // Continue without the tick: refused
+		[]string{"", "y", ""}, // with it
+		linesFrom(6))
+	_, out, err := runLines(t, b, nil, input...)
+	if err != nil {
+		t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Error: 2 users on corp.example.com would get a UPN on contoso.onmicrosoft.com",
+		`Fix: verify the domain in Entra, add a verified suffix to AD and move the users, or tick "Continue without matching all UPN suffixes to verified domains"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestSetupCustomizeAccessible(t *testing.T) {
+	b := newFake()
+	b.matches = []SoftMatch{{Kind: "user", AD: "ann@contoso.com", Entra: "ann@contoso.com", MatchOn: "userPrincipalName"}}
+	input := slices.Concat(
+		linesWelcome,
+		[]string{"2", ""}, // Customize
+		linesEntra, linesAD, linesUPN,
+		[]string{"3", "0", ""},      // OUs: untick Service; done; Continue
+		[]string{"0", ""},           // object types as they are
+		[]string{"14", "0", ""},     // attributes: untick manager
+		[]string{"2", ""},           // objectGUID
+		[]string{""},                // soft-match preview
+		[]string{"10m", "", ""},     // schedule
+		[]string{"100", "", "", ""}, // thresholds
+		[]string{"y", ""},           // staging mode on
+		[]string{"n", ""},           // Ready: do not start syncing; Install
+	)
+	res, out, err := runLines(t, b, nil, input...)
+	if err != nil {
+		t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+	}
+	c := res.Config
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"scope", c.AD.Scope, sync.ScopeConfig{Exclude: []string{"OU=Service,DC=corp,DC=example,DC=com"}}},
+		{"attributes", slices.Contains(c.Sync.OptionalAttributes, "manager"), false},
+		{"attribute count", len(c.Sync.OptionalAttributes), len(OptionalAttributes) - 1},
+		{"anchor", c.Sync.SourceAnchor, AnchorObjectGUID},
+		{"interval", c.Sync.Interval, sync.Duration(10 * time.Minute)},
+		{"threshold", c.Sync.DeletionThreshold, 100},
+		{"staging", c.Sync.StagingMode, true},
+		{"scheduler", c.Sync.SchedulerEnabled, false},
+		{"initial sync", res.InitialSync == nil, true},
+	}
+	for _, ch := range checks {
+		if !reflect.DeepEqual(ch.got, ch.want) {
+			t.Errorf("%s: got %v, want %v", ch.what, ch.got, ch.want)
+		}
+	}
+	if slices.Contains(b.called(), "Sync[initial]") {
+		t.Error("the initial sync ran though it was not asked for")
+	}
+	for _, want := range []string{"== Step 16 of 16: Complete ==", "ann@contoso.com", "Synchronization is not started", "Staging mode is on"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
 }

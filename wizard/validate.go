@@ -39,8 +39,6 @@ func splitHostPort(s string) (host string, port int, err error) {
 			return "", 0, fmt.Errorf("port %q is not a number from 1 to 65535", p)
 		}
 		host, port = h, n
-	} else if strings.Count(s, ":") == 1 {
-		return "", 0, fmt.Errorf("%q has an empty or invalid port", s)
 	}
 	if host == "" {
 		return "", 0, errors.New("the host name is empty")
