@@ -152,14 +152,11 @@ func canonicalDN(s string) string {
 	return d.String()
 }
 
-// isConflictDN reports whether dn names a replication-conflict object: AD
-// renames the loser of a naming conflict to "<name>\0ACNF:<guid>", a line
-// feed inside the RDN, and Entra Connect never syncs such objects
+// isConflictRDN reports whether an object's leaf RDN value (unescaped)
+// names a replication-conflict object: AD renames the loser of a naming
+// conflict to "<name>\0ACNF:<guid>", a line feed inside the RDN, and Entra
+// Connect never syncs such objects
 // (https://learn.microsoft.com/entra/identity/hybrid/connect/concept-azure-ad-connect-sync-default-configuration).
-func isConflictDN(dn string) bool {
-	if d, err := parseDN(dn); err == nil {
-		return strings.Contains(strings.ToUpper(d.leafValue()), "\nCNF:")
-	}
-	u := strings.ToUpper(dn)
-	return strings.Contains(u, `\0ACNF:`) || strings.Contains(u, "\nCNF:")
+func isConflictRDN(leaf string) bool {
+	return strings.Contains(strings.ToUpper(leaf), "\nCNF:")
 }

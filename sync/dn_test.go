@@ -1,6 +1,9 @@
 package sync
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestParseDN(t *testing.T) {
 	tests := []struct {
@@ -75,5 +78,44 @@ func TestGUIDRoundTrip(t *testing.T) {
 	}
 	if _, err := ParseGUID("not-a-guid"); err == nil {
 		t.Error("ParseGUID(not-a-guid) succeeded")
+	}
+}
+
+// TestSourceHashCoversEveryField sets each field of SourceObject in turn:
+// the snapshot digest must change, or an edit of that field would be lost
+// when the engine skips rewriting an unchanged snapshot.
+func TestSourceHashCoversEveryField(t *testing.T) {
+	base := (&SourceObject{}).hash()
+	typ := reflect.TypeFor[SourceObject]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		var o SourceObject
+		v := reflect.ValueOf(&o).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Uint8, reflect.Uint32:
+			v.SetUint(1)
+		case reflect.Array: // GUID
+			v.Index(0).SetUint(1)
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+			if e := v.Index(0); e.Kind() == reflect.Uint8 {
+				e.SetUint(1)
+			} else if e.Kind() == reflect.String {
+				e.SetString("x")
+			} else {
+				e.FieldByName("DN").SetString("x")
+			}
+		case reflect.Struct: // Ref
+			v.FieldByName("DN").SetString("x")
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", f.Name, v.Kind())
+		}
+		if o.hash() == base {
+			t.Errorf("setting %s does not change the snapshot digest", f.Name)
+		}
 	}
 }

@@ -224,10 +224,18 @@ func sameRef(a, b Ref) bool {
 // warning.
 func (r *run) resolveRefs() error {
 	byGUID := make(map[GUID]string, len(r.desired))
-	byDN := make(map[string]string, len(r.desired))
 	for a, e := range r.desired {
 		byGUID[e.obj.GUID] = a
-		byDN[canonicalDN(e.obj.DN)] = a
+	}
+	var byDN map[string]string // built on the first reference without a known GUID
+	dnIndex := func() map[string]string {
+		if byDN == nil {
+			byDN = make(map[string]string, len(r.desired))
+			for a, e := range r.desired {
+				byDN[canonicalDN(e.obj.DN)] = a
+			}
+		}
+		return byDN
 	}
 	var storeErr error
 	resolve := func(ref Ref) string {
@@ -239,7 +247,7 @@ func (r *run) resolveRefs() error {
 		var dn string
 		if ref.DN != "" {
 			dn = canonicalDN(ref.DN)
-			if a, ok := byDN[dn]; ok {
+			if a, ok := dnIndex()[dn]; ok {
 				return a
 			}
 		}

@@ -170,6 +170,22 @@ func exportable(a Attributes) Attributes {
 	return out
 }
 
+// sameExported reports whether exported equals exportable(attrs), without
+// building it.
+func sameExported(exported, attrs Attributes) bool {
+	n := 0
+	for k, v := range attrs {
+		if v == "" || k == AttrManager {
+			continue
+		}
+		if exported[k] != v {
+			return false
+		}
+		n++
+	}
+	return n == len(exported)
+}
+
 // planEntry adds the changes that bring e's Entra object to its desired
 // state, and notes the record updates that need no write.
 func (r *run) planEntry(e *entry) error {
@@ -274,7 +290,7 @@ func (r *run) planEntry(e *entry) error {
 				r.w.add(WarnDrift, "synced attributes edited in Entra were put back to their AD values", name)
 			}
 		} else {
-			if rec == nil || !maps.Equal(rec.Exported, exportable(e.attrs)) {
+			if rec == nil || !sameExported(rec.Exported, e.attrs) {
 				r.work(a, e).Exported = exportable(e.attrs)
 			}
 			if e.kind == KindUser && (rec == nil || rec.Manager != e.manager) {

@@ -1,7 +1,7 @@
 package sync
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +24,9 @@ type fakeSource struct {
 	deleted map[GUID]int
 	seq     int
 	server  ServerIdentity
+	// log lists the GUID changed or deleted at each sequence number
+	// (log[i] at i+1), so a delta costs what changed, not the directory.
+	log []GUID
 	// incr holds, per group, the member changes a delta reports
 	// incrementally (DirSync's incremental values) instead of the list.
 	incr map[GUID][2][]Ref
@@ -47,6 +50,7 @@ func (s *fakeSource) put(o *SourceObject) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
+	s.log = append(s.log, o.GUID)
 	if old := s.objects[o.GUID]; old != nil && old.DN != o.DN {
 		for _, x := range s.objects {
 			if x.Manager.DN == old.DN {
@@ -94,6 +98,7 @@ func (s *fakeSource) remove(g GUID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
+	s.log = append(s.log, g)
 	if old := s.objects[g]; old != nil {
 		ref := Ref{GUID: g, DN: old.DN}
 		for _, x := range s.objects {
@@ -133,18 +138,28 @@ func (s *fakeSource) Import(ctx context.Context, req ImportRequest, emit func(*S
 		since, _ = strconv.Atoi(string(req.Cursor))
 	}
 	var out []*SourceObject
-	for _, g := range slices.SortedFunc(maps.Keys(s.objects), func(a, b GUID) int { return cmp.Compare(a.String(), b.String()) }) {
-		if req.Full || s.changed[g] > since {
-			o := copyObject(s.objects[g])
-			if inc, ok := s.incr[g]; ok && !req.Full {
-				o.MembersIncremental, o.Members, o.MembersRemoved = true, slices.Clone(inc[0]), slices.Clone(inc[1])
-			}
-			out = append(out, o)
+	emitObject := func(g GUID) {
+		o := copyObject(s.objects[g])
+		if inc, ok := s.incr[g]; ok && !req.Full {
+			o.MembersIncremental, o.Members, o.MembersRemoved = true, slices.Clone(inc[0]), slices.Clone(inc[1])
 		}
+		out = append(out, o)
 	}
-	if !req.Full {
-		for g, n := range s.deleted {
-			if n > since {
+	if req.Full {
+		for _, g := range slices.SortedFunc(maps.Keys(s.objects), func(a, b GUID) int { return bytes.Compare(a[:], b[:]) }) {
+			emitObject(g)
+		}
+	} else {
+		seen := map[GUID]bool{}
+		for _, g := range s.log[since:] {
+			if seen[g] {
+				continue
+			}
+			seen[g] = true
+			switch {
+			case s.objects[g] != nil && s.changed[g] > since:
+				emitObject(g)
+			case s.objects[g] == nil && s.deleted[g] > since:
 				out = append(out, &SourceObject{GUID: g, Deleted: true})
 			}
 		}
@@ -169,6 +184,8 @@ type fakeTarget struct {
 	mu     stdsync.Mutex
 	tenant Tenant
 	objs   map[string]*TargetObject
+	upns   map[string]string // lower-case UPN → id (users)
+	anchor map[string]string // kind/anchor → id
 	nextID int
 	writes []Write // every write attempted, in order
 
@@ -183,8 +200,12 @@ func newFakeTarget() *fakeTarget {
 	return &fakeTarget{
 		tenant: Tenant{InitialDomain: testInitial, VerifiedDomains: []string{"corp.example.com", testInitial}},
 		objs:   map[string]*TargetObject{},
+		upns:   map[string]string{},
+		anchor: map[string]string{},
 	}
 }
+
+func anchorKey(k Kind, anchor string) string { return k.String() + "/" + anchor }
 
 func (t *fakeTarget) Tenant(context.Context) (Tenant, error) {
 	t.mu.Lock()
@@ -205,15 +226,24 @@ func (t *fakeTarget) Lookup(_ context.Context, kind Kind, by string, values []st
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []TargetObject
-	for _, id := range slices.Sorted(maps.Keys(t.objs)) {
-		o := t.objs[id]
-		if o.Kind != kind {
-			continue
+	seen := map[string]bool{}
+	add := func(id string) {
+		if o := t.objs[id]; o != nil && o.Kind == kind && !seen[id] {
+			seen[id] = true
+			out = append(out, copyTarget(o))
 		}
-		for _, v := range values {
-			if by == LookupAnchor && o.Anchor == v || by != LookupAnchor && o.Attributes[by] != "" && strings.EqualFold(o.Attributes[by], v) {
-				out = append(out, copyTarget(o))
-				break
+	}
+	for _, v := range values {
+		switch by {
+		case LookupAnchor:
+			add(t.anchor[anchorKey(kind, v)])
+		case AttrUserPrincipalName:
+			add(t.upns[strings.ToLower(v)])
+		default:
+			for _, id := range slices.Sorted(maps.Keys(t.objs)) {
+				if o := t.objs[id]; o.Attributes[by] != "" && strings.EqualFold(o.Attributes[by], v) {
+					add(id)
+				}
 			}
 		}
 	}
@@ -274,8 +304,11 @@ func (t *fakeTarget) apply(w Write) WriteResult {
 		t.nextID++
 		id := fmt.Sprintf("%s-%04d", w.Kind.String()[:1], t.nextID)
 		o := &TargetObject{ID: id, Kind: w.Kind, Anchor: w.Anchor, Attributes: Attributes{}}
-		t.set(o, w.Attributes)
 		t.objs[id] = o
+		t.set(o, w.Attributes)
+		if w.Anchor != "" {
+			t.anchor[anchorKey(w.Kind, w.Anchor)] = id
+		}
 		return WriteResult{ID: id}
 	case WriteUpdate:
 		o := t.objs[w.ID]
@@ -293,15 +326,22 @@ func (t *fakeTarget) apply(w Write) WriteResult {
 			return WriteResult{Err: fmt.Errorf("fake: manager %s: %w", m, ErrGone)}
 		}
 		if w.SetAnchor {
+			delete(t.anchor, anchorKey(o.Kind, o.Anchor))
 			o.Anchor = w.Anchor
+			t.anchor[anchorKey(o.Kind, o.Anchor)] = o.ID
 		}
 		t.set(o, w.Attributes)
 		return WriteResult{}
 	case WriteDelete:
-		if t.objs[w.ID] == nil {
+		old := t.objs[w.ID]
+		if old == nil {
 			return WriteResult{Err: fmt.Errorf("fake: %s: %w", w.ID, ErrGone)}
 		}
 		delete(t.objs, w.ID)
+		delete(t.anchor, anchorKey(old.Kind, old.Anchor))
+		if u := old.Attributes[AttrUserPrincipalName]; u != "" && old.Kind == KindUser {
+			delete(t.upns, strings.ToLower(u))
+		}
 		for _, o := range t.objs {
 			o.Members = slices.DeleteFunc(o.Members, func(m string) bool { return m == w.ID })
 			if o.Attributes[AttrManager] == w.ID {
@@ -340,10 +380,8 @@ func (t *fakeTarget) apply(w Write) WriteResult {
 // ("" for a create).
 func (t *fakeTarget) check(kind Kind, id, anchor string, attrs Attributes) error {
 	if anchor != "" {
-		for _, o := range t.objs {
-			if o.ID != id && o.Anchor == anchor && o.Kind == kind {
-				return &ConflictError{Property: "onPremisesImmutableId", Value: anchor, HolderID: o.ID}
-			}
+		if h := t.anchor[anchorKey(kind, anchor)]; h != "" && h != id {
+			return &ConflictError{Property: "onPremisesImmutableId", Value: anchor, HolderID: h}
 		}
 	}
 	if u, ok := attrs[AttrUserPrincipalName]; ok && kind == KindUser {
@@ -351,16 +389,21 @@ func (t *fakeTarget) check(kind Kind, id, anchor string, attrs Attributes) error
 		if at < 0 || !slices.ContainsFunc(t.tenant.VerifiedDomains, func(d string) bool { return strings.EqualFold(d, u[at+1:]) }) {
 			return &InvalidValueError{Property: AttrUserPrincipalName, Value: u, Reason: "the domain is not a verified domain of the tenant"}
 		}
-		for _, o := range t.objs {
-			if o.ID != id && o.Kind == KindUser && strings.EqualFold(o.Attributes[AttrUserPrincipalName], u) {
-				return &ConflictError{Property: AttrUserPrincipalName, Value: u, HolderID: o.ID}
-			}
+		if h := t.upns[strings.ToLower(u)]; h != "" && h != id {
+			return &ConflictError{Property: AttrUserPrincipalName, Value: u, HolderID: h}
 		}
 	}
 	return nil
 }
 
+// set writes attributes, keeping the UPN index.
 func (t *fakeTarget) set(o *TargetObject, attrs Attributes) {
+	if u, ok := attrs[AttrUserPrincipalName]; ok && o.Kind == KindUser {
+		delete(t.upns, strings.ToLower(o.Attributes[AttrUserPrincipalName]))
+		if u != "" {
+			t.upns[strings.ToLower(u)] = o.ID
+		}
+	}
 	for k, v := range attrs {
 		if v == "" {
 			delete(o.Attributes, k)
@@ -374,11 +417,9 @@ func (t *fakeTarget) set(o *TargetObject, attrs Attributes) {
 func (t *fakeTarget) byUPN(u string) *TargetObject {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, o := range t.objs {
-		if o.Kind == KindUser && strings.EqualFold(o.Attributes[AttrUserPrincipalName], u) {
-			c := copyTarget(o)
-			return &c
-		}
+	if o := t.objs[t.upns[strings.ToLower(u)]]; o != nil {
+		c := copyTarget(o)
+		return &c
 	}
 	return nil
 }
@@ -426,7 +467,9 @@ func (t *fakeTarget) addForeign(kind Kind, attrs Attributes) string {
 	defer t.mu.Unlock()
 	t.nextID++
 	id := fmt.Sprintf("cloud-%04d", t.nextID)
-	t.objs[id] = &TargetObject{ID: id, Kind: kind, Attributes: attrs}
+	o := &TargetObject{ID: id, Kind: kind, Attributes: Attributes{}}
+	t.objs[id] = o
+	t.set(o, attrs)
 	return id
 }
 

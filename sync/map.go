@@ -148,7 +148,7 @@ func (m *mapper) classify(o *SourceObject) (verdict, string) {
 	if o.CriticalSystemObject {
 		return excluded, "critical system object"
 	}
-	if isConflictDN(o.DN) {
+	if isConflictRDN(dn.leafValue()) {
 		return excluded, "replication conflict object (CNF)"
 	}
 	if o.Kind == KindContact {
@@ -281,7 +281,10 @@ func usageLocation(w *warnings, o *SourceObject) string {
 // displayName is AD's displayName, else the cn, else sAMAccountName: Graph
 // requires one to create a user or group.
 func (m *mapper) displayName(o *SourceObject, w *warnings) string {
-	for _, c := range []string{o.DisplayName, leafOf(o.DN), o.SAMAccountName} {
+	if v := value(w, o, AttrDisplayName, o.DisplayName); v != "" {
+		return v
+	}
+	for _, c := range []string{leafOf(o.DN), o.SAMAccountName} {
 		if v := value(w, o, AttrDisplayName, c); v != "" {
 			return v
 		}
@@ -406,11 +409,12 @@ func (m *mapper) mapGroup(o *SourceObject, anchor string, w *warnings) *entry {
 	e := &entry{anchor: anchor, kind: KindGroup, obj: o, attrs: make(Attributes, 3)}
 	e.attrs[AttrDisplayName] = m.displayName(o, w)
 	e.attrs[AttrDescription] = value(w, o, AttrDescription, o.Description)
-	nick := ""
-	for _, c := range []string{o.MailNickname, o.SAMAccountName, leafOf(o.DN)} {
-		if nick = sanitizeMailNickname(cleanOnly(c)); nick != "" {
-			break
-		}
+	nick := sanitizeMailNickname(cleanOnly(o.MailNickname))
+	if nick == "" {
+		nick = sanitizeMailNickname(cleanOnly(o.SAMAccountName))
+	}
+	if nick == "" {
+		nick = sanitizeMailNickname(cleanOnly(leafOf(o.DN)))
 	}
 	if nick == "" {
 		nick = "g" + strings.ReplaceAll(o.GUID.String(), "-", "")[:12]

@@ -1,11 +1,12 @@
 package sync
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -77,9 +78,19 @@ func MustParseGUID(s string) GUID {
 
 // String returns the canonical form, as AD tools show objectGUID.
 func (g GUID) String() string {
-	return fmt.Sprintf("%08x-%04x-%04x-%x-%x",
-		binary.LittleEndian.Uint32(g[0:]), binary.LittleEndian.Uint16(g[4:]),
-		binary.LittleEndian.Uint16(g[6:]), g[8:10], g[10:])
+	// The first three fields are little-endian: reverse their bytes.
+	order := [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
+	var b [36]byte
+	j := 0
+	for i, k := range order {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		hex.Encode(b[j:j+2], g[k:k+1])
+		j += 2
+	}
+	return string(b[:])
 }
 
 // IsZero reports whether g is all zero (unknown).
@@ -201,6 +212,47 @@ func anchorOf(o *SourceObject, mode string) string {
 // hash returns a digest of the object's content, to notice when a stored
 // snapshot is unchanged.
 func (o *SourceObject) hash() string {
-	b, _ := json.Marshal(o)
-	return digest(b)
+	h := sha256.New()
+	var n [8]byte
+	str := func(s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		io.WriteString(h, s)
+	}
+	refs := func(rs []Ref) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(rs)))
+		h.Write(n[:])
+		for _, r := range rs {
+			h.Write(r.GUID[:])
+			str(r.DN)
+		}
+	}
+	h.Write(o.GUID[:])
+	flags := []byte{byte(o.Kind), b2i(o.Deleted), b2i(o.CriticalSystemObject), b2i(o.MembersIncremental)}
+	h.Write(flags)
+	binary.LittleEndian.PutUint32(n[:4], o.UserAccountControl)
+	binary.LittleEndian.PutUint32(n[4:], o.GroupType)
+	h.Write(n[:])
+	str(string(o.ConsistencyGUID))
+	for _, s := range []string{o.DN, o.SAMAccountName, o.UserPrincipalName, o.MailNickname, o.Mail,
+		o.DisplayName, o.GivenName, o.Surname, o.Title, o.Department, o.Company, o.Office, o.StreetAddress,
+		o.City, o.State, o.PostalCode, o.Country, o.CountryCode, o.TelephoneNumber, o.Mobile, o.EmployeeID, o.Description} {
+		str(s)
+	}
+	binary.LittleEndian.PutUint64(n[:], uint64(len(o.ProxyAddresses)))
+	h.Write(n[:])
+	for _, p := range o.ProxyAddresses {
+		str(p)
+	}
+	refs([]Ref{o.Manager})
+	refs(o.Members)
+	refs(o.MembersRemoved)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func b2i(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -18,22 +18,26 @@ import (
 // owns. A Store is safe for concurrent use; one process at a time opens a
 // store file.
 type Store interface {
-	// Get returns the record of anchor, or an error matching ErrNotFound.
+	// Get returns the whole record of anchor, or an error matching
+	// ErrNotFound.
 	Get(anchor string) (*Record, error)
 	// Lookup returns the anchor of the record whose index key is key
 	// (IndexGUID: a GUID string; IndexDN: a DN, any spelling;
 	// IndexUPN: the exported userPrincipalName, any case), or ErrNotFound.
 	Lookup(idx Index, key string) (string, error)
 	// ForEach calls fn for every record in anchor order, stopping at and
-	// returning fn's first error.
+	// returning fn's first error. The records lack their Source snapshot
+	// (nil; SourceHash is set): a full run has the fresh import and
+	// decoding 100k snapshots is what a scan would mostly cost.
 	ForEach(fn func(*Record) error) error
-	// ForEachRetry calls fn for the records that need another look at the
-	// next delta run (Error or Dirty set).
+	// ForEachRetry calls fn with the whole records that need another look
+	// at the next delta run (Error or Dirty set).
 	ForEachRetry(fn func(*Record) error) error
 	// Len returns the number of records.
 	Len() (int, error)
 	// Commit stores b atomically: puts, deletes (missing anchors are
-	// ignored) and the cursor when set.
+	// ignored) and the cursor when set. A put whose Source is nil keeps
+	// the stored snapshot (SourceHash is stored as given).
 	Commit(b Batch) error
 	// Cursor returns the last committed cursor, or ErrNotFound before the
 	// first committed import.
@@ -153,6 +157,19 @@ func (r *Record) Name() string {
 		return r.Source.Name()
 	}
 	return r.Anchor
+}
+
+// cloneWithout returns a deep copy of r without its Source snapshot.
+func (r *Record) cloneWithout() *Record {
+	c := *r
+	c.Source = nil
+	c.Exported = r.Exported.Clone()
+	c.Members = slices.Clone(r.Members)
+	if r.Error != nil {
+		e := *r.Error
+		c.Error = &e
+	}
+	return &c
 }
 
 // clone returns a deep copy of r.

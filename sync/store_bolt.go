@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,6 +44,8 @@ var (
 	bucketRetry   = []byte("retry")
 	bucketRuns    = []byte("runs")
 	bucketPlans   = []byte("plans")
+	bucketKeys    = []byte("keys")    // anchor → its index keys, so a put need not decode the old record
+	bucketSources = []byte("sources") // anchor → the record's Source snapshot, apart so scans skip it
 	bucketIndex   = [4][]byte{nil, []byte("idx_guid"), []byte("idx_dn"), []byte("idx_upn")}
 
 	keySchema = []byte("schema")
@@ -103,8 +106,16 @@ func (s *BoltStore) Get(anchor string) (*Record, error) {
 			return fmt.Errorf("record %s: %w", anchor, ErrNotFound)
 		}
 		var err error
-		r, err = decodeRecord(v)
-		return err
+		if r, err = decodeRecord(v); err != nil {
+			return err
+		}
+		if src := tx.Bucket(bucketSources).Get([]byte(anchor)); src != nil {
+			r.Source = new(SourceObject)
+			if err := json.Unmarshal(src, r.Source); err != nil {
+				return fmt.Errorf("sync: decode the snapshot of %s: %w", anchor, err)
+			}
+		}
+		return nil
 	})
 	return r, err
 }
@@ -217,15 +228,23 @@ func (s *BoltStore) Len() (int, error) {
 // Commit implements [Store].
 func (s *BoltStore) Commit(b Batch) error {
 	enc := make([][]byte, len(b.Put))
+	srcs := make([][]byte, len(b.Put))
 	for i, r := range b.Put {
 		if r.Anchor == "" {
 			return fmt.Errorf("sync: record without an anchor (%s)", r.DN)
 		}
-		v, err := json.Marshal(r)
+		bare := *r
+		bare.Source = nil
+		v, err := json.Marshal(&bare)
 		if err != nil {
 			return fmt.Errorf("sync: encode record %s: %w", r.Anchor, err)
 		}
 		enc[i] = v
+		if r.Source != nil {
+			if srcs[i], err = json.Marshal(r.Source); err != nil {
+				return fmt.Errorf("sync: encode the snapshot of %s: %w", r.Anchor, err)
+			}
+		}
 	}
 	var cur []byte
 	if b.Cursor != nil {
@@ -237,22 +256,34 @@ func (s *BoltStore) Commit(b Batch) error {
 	return s.update(func(tx *bolt.Tx) error {
 		objs := tx.Bucket(bucketObjects)
 		for _, a := range b.Delete {
-			if err := unindex(tx, objs, a); err != nil {
+			if err := unindex(tx, a); err != nil {
 				return err
 			}
 			if err := objs.Delete([]byte(a)); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bucketSources).Delete([]byte(a)); err != nil {
+				return err
+			}
 		}
 		for i, r := range b.Put {
 			key := []byte(r.Anchor)
-			if err := unindex(tx, objs, r.Anchor); err != nil {
+			if err := unindex(tx, r.Anchor); err != nil {
 				return err
 			}
 			if err := objs.Put(key, enc[i]); err != nil {
 				return fmt.Errorf("sync: store record %s: %w", r.Anchor, err)
 			}
-			for idx, k := range r.indexKeys() {
+			if srcs[i] != nil {
+				if err := tx.Bucket(bucketSources).Put(key, srcs[i]); err != nil {
+					return fmt.Errorf("sync: store the snapshot of %s: %w", r.Anchor, err)
+				}
+			}
+			keys := r.indexKeys()
+			if err := tx.Bucket(bucketKeys).Put(key, []byte(strings.Join(keys[1:], "\x00"))); err != nil {
+				return err
+			}
+			for idx, k := range keys {
 				if k != "" {
 					if err := tx.Bucket(bucketIndex[idx]).Put([]byte(k), key); err != nil {
 						return err
@@ -272,29 +303,30 @@ func (s *BoltStore) Commit(b Batch) error {
 	})
 }
 
-// unindex removes the index and retry entries of the stored record of
-// anchor, if any.
-func unindex(tx *bolt.Tx, objs *bolt.Bucket, anchor string) error {
-	v := objs.Get([]byte(anchor))
+// unindex removes the index, keys and retry entries of the stored record
+// of anchor, if any.
+func unindex(tx *bolt.Tx, anchor string) error {
+	key := []byte(anchor)
+	kb := tx.Bucket(bucketKeys)
+	v := kb.Get(key)
 	if v == nil {
 		return nil
 	}
-	old, err := decodeRecord(v)
-	if err != nil {
-		return fmt.Errorf("%w (anchor %s)", err, anchor)
-	}
-	for idx, k := range old.indexKeys() {
+	for i, k := range strings.Split(string(v), "\x00") {
 		if k == "" {
 			continue
 		}
-		b := tx.Bucket(bucketIndex[idx])
+		b := tx.Bucket(bucketIndex[i+1])
 		if string(b.Get([]byte(k))) == anchor {
 			if err := b.Delete([]byte(k)); err != nil {
 				return err
 			}
 		}
 	}
-	return tx.Bucket(bucketRetry).Delete([]byte(anchor))
+	if err := kb.Delete(key); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRetry).Delete(key)
 }
 
 // Cursor implements [Store].

@@ -15,6 +15,7 @@ type MemStore struct {
 	mu      stdsync.RWMutex
 	closed  bool
 	records map[string]*Record
+	keys    map[string][4]string // anchor → its index keys
 	index   [4]map[string]string // by Index
 	cursor  *Cursor
 	runs    []RunSummary // oldest first
@@ -25,7 +26,7 @@ var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty in-memory store.
 func NewMemStore() *MemStore {
-	s := &MemStore{records: make(map[string]*Record), plans: make(map[string][]byte)}
+	s := &MemStore{records: make(map[string]*Record), keys: make(map[string][4]string), plans: make(map[string][]byte)}
 	for i := range s.index {
 		s.index[i] = make(map[string]string)
 	}
@@ -72,15 +73,40 @@ func (s *MemStore) Lookup(idx Index, key string) (string, error) {
 
 // ForEach implements [Store].
 func (s *MemStore) ForEach(fn func(*Record) error) error {
-	return s.each(func(*Record) bool { return true }, fn)
+	s.mu.RLock()
+	if err := s.check(); err != nil {
+		s.mu.RUnlock()
+		return err
+	}
+	anchors := slices.Sorted(maps.Keys(s.records))
+	s.mu.RUnlock()
+	for len(anchors) > 0 {
+		chunk := anchors[:min(scanChunk, len(anchors))]
+		anchors = anchors[len(chunk):]
+		recs := make([]*Record, 0, len(chunk))
+		s.mu.RLock()
+		if err := s.check(); err != nil {
+			s.mu.RUnlock()
+			return err
+		}
+		for _, a := range chunk {
+			if r := s.records[a]; r != nil {
+				c := r.cloneWithout()
+				recs = append(recs, c)
+			}
+		}
+		s.mu.RUnlock()
+		for _, r := range recs {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ForEachRetry implements [Store].
 func (s *MemStore) ForEachRetry(fn func(*Record) error) error {
-	return s.each((*Record).needsRetry, fn)
-}
-
-func (s *MemStore) each(keep func(*Record) bool, fn func(*Record) error) error {
 	s.mu.RLock()
 	if err := s.check(); err != nil {
 		s.mu.RUnlock()
@@ -88,7 +114,7 @@ func (s *MemStore) each(keep func(*Record) bool, fn func(*Record) error) error {
 	}
 	var recs []*Record
 	for _, a := range slices.Sorted(maps.Keys(s.records)) {
-		if r := s.records[a]; keep(r) {
+		if r := s.records[a]; r.needsRetry() {
 			recs = append(recs, r.clone())
 		}
 	}
@@ -127,10 +153,16 @@ func (s *MemStore) Commit(b Batch) error {
 		s.remove(a)
 	}
 	for _, r := range b.Put {
+		old := s.records[r.Anchor]
 		s.remove(r.Anchor)
 		c := r.clone()
+		if c.Source == nil && old != nil {
+			c.Source = old.Source
+		}
 		s.records[c.Anchor] = c
-		for i, k := range c.indexKeys() {
+		keys := c.indexKeys()
+		s.keys[c.Anchor] = keys
+		for i, k := range keys {
 			if k != "" {
 				s.index[i][k] = c.Anchor
 			}
@@ -145,16 +177,16 @@ func (s *MemStore) Commit(b Batch) error {
 }
 
 func (s *MemStore) remove(anchor string) {
-	old, ok := s.records[anchor]
-	if !ok {
+	if _, ok := s.records[anchor]; !ok {
 		return
 	}
-	for i, k := range old.indexKeys() {
+	for i, k := range s.keys[anchor] {
 		if k != "" && s.index[i][k] == anchor {
 			delete(s.index[i], k)
 		}
 	}
 	delete(s.records, anchor)
+	delete(s.keys, anchor)
 }
 
 // Cursor implements [Store].

@@ -19,7 +19,7 @@ type migration struct {
 // next. A new schema appends one; never edit a released one.
 var migrations = []migration{
 	{to: 1, name: "create the buckets", fn: func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketObjects, bucketRetry, bucketRuns, bucketPlans, bucketIndex[IndexGUID], bucketIndex[IndexDN], bucketIndex[IndexUPN]} {
+		for _, b := range [][]byte{bucketMeta, bucketObjects, bucketSources, bucketKeys, bucketRetry, bucketRuns, bucketPlans, bucketIndex[IndexGUID], bucketIndex[IndexDN], bucketIndex[IndexUPN]} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -40,6 +40,8 @@ func TestStore(t *testing.T, open func(t *testing.T) sync.Store, opts Options) {
 		{"IndexMoves", testIndexMoves},
 		{"Delete", testDelete},
 		{"ForEach", testForEach},
+		{"ForEachSkipsSource", testForEachSkipsSource},
+		{"PutKeepsSource", testPutKeepsSource},
 		{"ForEachCommitInside", testForEachCommitInside},
 		{"Retry", testRetry},
 		{"AtomicCommit", testAtomicCommit},
@@ -271,6 +273,43 @@ func testForEach(t *testing.T, s sync.Store, _ Options) {
 	err := s.ForEach(func(*sync.Record) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("ForEach with a failing fn = %v after %d calls, want the fn's error after 1", err, calls)
+	}
+}
+
+func testForEachSkipsSource(t *testing.T, s sync.Store, _ Options) {
+	r := record(1)
+	commit(t, s, sync.Batch{Put: []*sync.Record{r}})
+	var got *sync.Record
+	if err := s.ForEach(func(x *sync.Record) error { got = x; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Source != nil || got.SourceHash != r.SourceHash || got.EntraID != r.EntraID {
+		t.Errorf("ForEach record = %+v, want it without Source but with SourceHash and the rest", got)
+	}
+	if full := mustGet(t, s, r.Anchor); !reflect.DeepEqual(full.Source, r.Source) {
+		t.Errorf("Get().Source = %+v, want %+v", full.Source, r.Source)
+	}
+}
+
+// testPutKeepsSource puts a record read by ForEach (no Source) back: the
+// stored snapshot stays.
+func testPutKeepsSource(t *testing.T, s sync.Store, _ Options) {
+	r := record(1)
+	commit(t, s, sync.Batch{Put: []*sync.Record{r}})
+	var bare *sync.Record
+	if err := s.ForEach(func(x *sync.Record) error { bare = x; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	bare.EntraID = "changed"
+	commit(t, s, sync.Batch{Put: []*sync.Record{bare}})
+	got := mustGet(t, s, r.Anchor)
+	if got.EntraID != "changed" || !reflect.DeepEqual(got.Source, r.Source) {
+		t.Errorf("after a put without Source: EntraID %q, Source %+v; want changed and the old snapshot", got.EntraID, got.Source)
+	}
+	commit(t, s, sync.Batch{Delete: []string{r.Anchor}})
+	commit(t, s, sync.Batch{Put: []*sync.Record{bare}})
+	if got := mustGet(t, s, r.Anchor); got.Source != nil {
+		t.Errorf("a deleted record's snapshot came back: %+v", got.Source)
 	}
 }
 
