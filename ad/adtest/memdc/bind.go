@@ -39,9 +39,9 @@ func (c *conn) handleBind(id int64, op *ber.Packet) error {
 	if !c.tls && !c.s.opts.AllowPlainBind {
 		return reply(errStrongerAuth)
 	}
-	c.s.mu.Lock()
-	p, lerr := c.s.authenticate(name, password)
-	c.s.mu.Unlock()
+	var p *principal
+	var lerr *ldapError
+	c.s.locked(func() { p, lerr = c.s.authenticate(name, password) })
 	if lerr != nil {
 		c.s.logf("memdc: bind as %q failed: %s", name, lerr.msg)
 		return reply(lerr)

@@ -33,6 +33,14 @@ func newConn(s *Server, raw, nc net.Conn, useTLS bool) *conn {
 
 func (c *conn) serve() {
 	defer c.nc.Close()
+	defer func() {
+		// A bug in one request must not take the demo down: drop the
+		// connection and say why.
+		if r := recover(); r != nil {
+			c.s.logf("memdc: %s: internal error, closing the connection: %v", c.raw.RemoteAddr(), r)
+			c.disconnect(codeOther, fmt.Sprintf("memdc internal error: %v", r))
+		}
+	}()
 	for {
 		p, err := c.readRequest()
 		if err != nil {
@@ -199,9 +207,7 @@ func (c *conn) handleExtended(id int64, op *ber.Packet) error {
 	case oidWhoAmI:
 		v := ""
 		if c.who != nil && c.who.e != nil {
-			c.s.mu.RLock()
-			v = "u:" + c.s.netbio + `\` + c.who.e.first("sAMAccountName")
-			c.s.mu.RUnlock()
+			c.s.rlocked(func() { v = "u:" + c.s.netbio + `\` + c.who.e.first("sAMAccountName") })
 		}
 		return reply(nil, &v)
 	}

@@ -66,9 +66,10 @@ func (c *conn) dirSync(id int64, req *searchRequest, sel *selection, oc *opContr
 		return done(newErr(codeProtocolError, "00000057: LdapErr: DSID-0C090A71, comment: the DirSync control must be critical, data 0, v4563"), nil)
 	}
 	s := c.s
-	s.mu.RLock()
-	out, lerr, ctrl := c.dirSyncLocked(id, req, sel, ds)
-	s.mu.RUnlock()
+	var out []byte
+	var lerr *ldapError
+	var ctrl control
+	s.rlocked(func() { out, lerr, ctrl = c.dirSyncLocked(id, req, sel, ds) })
 	if len(out) > 0 {
 		if err := c.send(out); err != nil {
 			return err

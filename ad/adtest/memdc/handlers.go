@@ -52,9 +52,7 @@ func (c *conn) handleAdd(id int64, op, ctrlPacket *ber.Packet) error {
 	if c.who == nil {
 		return reply(errNeedBind)
 	}
-	c.s.mu.Lock()
-	_, lerr = c.s.addObject(c.writeCtx(oc), name, attrs)
-	c.s.mu.Unlock()
+	c.s.locked(func() { _, lerr = c.s.addObject(c.writeCtx(oc), name, attrs) })
 	c.s.logf("memdc: add %q: %s", name, resultText(lerr))
 	return reply(lerr)
 }
@@ -90,9 +88,7 @@ func (c *conn) handleModify(id int64, op, ctrlPacket *ber.Packet) error {
 	if c.who == nil {
 		return reply(errNeedBind)
 	}
-	c.s.mu.Lock()
-	lerr = c.s.modifyObject(c.writeCtx(oc), name, changes)
-	c.s.mu.Unlock()
+	c.s.locked(func() { lerr = c.s.modifyObject(c.writeCtx(oc), name, changes) })
 	c.s.logf("memdc: modify %q: %s", name, resultText(lerr))
 	return reply(lerr)
 }
@@ -107,9 +103,7 @@ func (c *conn) handleDelete(id int64, op, ctrlPacket *ber.Packet) error {
 	if c.who == nil {
 		return reply(errNeedBind)
 	}
-	c.s.mu.Lock()
-	lerr = c.s.deleteObject(c.writeCtx(oc), name)
-	c.s.mu.Unlock()
+	c.s.locked(func() { lerr = c.s.deleteObject(c.writeCtx(oc), name) })
 	c.s.logf("memdc: delete %q: %s", name, resultText(lerr))
 	return reply(lerr)
 }
@@ -136,9 +130,7 @@ func (c *conn) handleModDN(id int64, op, ctrlPacket *ber.Packet) error {
 	if c.who == nil {
 		return reply(errNeedBind)
 	}
-	c.s.mu.Lock()
-	lerr = c.s.renameObject(c.writeCtx(oc), name, newRDN, deleteOld, superior, hasSuperior)
-	c.s.mu.Unlock()
+	c.s.locked(func() { lerr = c.s.renameObject(c.writeCtx(oc), name, newRDN, deleteOld, superior, hasSuperior) })
 	c.s.logf("memdc: modify DN %q to %q: %s", name, newRDN, resultText(lerr))
 	return reply(lerr)
 }
@@ -160,9 +152,8 @@ func (c *conn) handleCompare(id int64, op, ctrlPacket *ber.Packet) error {
 	if c.who == nil {
 		return reply(errNeedBind)
 	}
-	c.s.mu.RLock()
-	lerr := c.s.compareObject(name, attr, value)
-	c.s.mu.RUnlock()
+	var lerr *ldapError
+	c.s.rlocked(func() { lerr = c.s.compareObject(name, attr, value) })
 	return reply(lerr)
 }
 

@@ -95,9 +95,9 @@ func (c *conn) handleSearch(id int64, op, ctrlPacket *ber.Packet) error {
 	if oc.dirSync != nil {
 		return c.dirSync(id, req, sel, oc)
 	}
-	c.s.mu.RLock()
-	out, lerr, ctrls := c.search(id, req, sel, oc)
-	c.s.mu.RUnlock()
+	var out []byte
+	var ctrls []control
+	c.s.rlocked(func() { out, lerr, ctrls = c.search(id, req, sel, oc) })
 	if len(out) > 0 {
 		if err := c.send(out); err != nil {
 			return err
@@ -107,14 +107,15 @@ func (c *conn) handleSearch(id int64, op, ctrlPacket *ber.Packet) error {
 }
 
 func (c *conn) searchRootDSE(id int64, req *searchRequest, sel *selection) error {
-	c.s.mu.RLock()
-	all := c.rootDSE(&selection{all: true, reqs: sel.reqs})
-	f, lerr := c.s.compileFilter(req.filter)
 	var attrs []partialAttr
-	if lerr == nil && f.eval(c.s.dir, rootTarget(all)) == fTrue {
-		attrs = c.rootDSE(sel)
-	}
-	c.s.mu.RUnlock()
+	var lerr *ldapError
+	c.s.rlocked(func() {
+		all := c.rootDSE(&selection{all: true, reqs: sel.reqs})
+		var f filterNode
+		if f, lerr = c.s.compileFilter(req.filter); lerr == nil && f.eval(c.s.dir, rootTarget(all)) == fTrue {
+			attrs = c.rootDSE(sel)
+		}
+	})
 	if lerr != nil {
 		return c.respond(id, appSearchDone, lerr, nil)
 	}

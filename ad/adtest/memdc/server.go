@@ -399,6 +399,20 @@ func (s *Server) ResetInvocationID() {
 	}
 }
 
+// locked runs f under the write lock; a panic in f releases it.
+func (s *Server) locked(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+// rlocked runs f under the read lock; a panic in f releases it.
+func (s *Server) rlocked(f func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	f()
+}
+
 // randomPassword returns a password that meets AD's default complexity
 // policy. The caller holds s.mu or owns s exclusively.
 func (s *Server) randomPassword(n int) string {
