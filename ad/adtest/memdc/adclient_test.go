@@ -9,8 +9,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,13 +18,11 @@ import (
 
 // adOptions are options for the ad client bound as the demo administrator.
 func adOptions(s *memdc.Server, transport ad.Transport) ad.Options {
-	addr := s.LDAPSAddr()
+	p := s.LDAPSPort()
 	if transport != ad.LDAPS {
-		addr = s.LDAPAddr()
+		p = s.LDAPPort()
 	}
-	host, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.Atoi(port)
-	return ad.Options{Host: host, Port: p, Transport: transport, CAFile: s.CAFile(),
+	return ad.Options{Host: s.Host(), Port: p, Transport: transport, CAFile: s.CAFile(),
 		Username: s.AdminUser(), Password: s.AdminPassword(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
@@ -63,7 +59,7 @@ func TestADClientConnects(t *testing.T) {
 			var be *ad.BindError
 			return errors.Is(err, ad.ErrInvalidCredentials) && errors.As(err, &be) && be.SubCode == 0x52e
 		}},
-		{"plain LDAP", func(o *ad.Options) { o.Transport = ad.Plain; o.Port = portOf(s.LDAPAddr()) }, func(err error) bool {
+		{"plain LDAP", func(o *ad.Options) { o.Transport = ad.Plain; o.Port = s.LDAPPort() }, func(err error) bool {
 			return errors.Is(err, ad.ErrStrongAuthRequired)
 		}},
 		{"untrusted certificate", func(o *ad.Options) { o.CAFile = "" }, func(err error) bool { return errors.Is(err, ad.ErrTLS) }},
@@ -81,12 +77,6 @@ func TestADClientConnects(t *testing.T) {
 			}
 		})
 	}
-}
-
-func portOf(addr string) int {
-	_, p, _ := net.SplitHostPort(addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }
 
 func TestADClientForestAndSuffixes(t *testing.T) {

@@ -327,6 +327,16 @@ func (s *Server) LDAPURL() string { return "ldap://" + s.ldapLn.Addr().String() 
 // LDAPSURL is the LDAPS URL, "ldaps://127.0.0.1:port".
 func (s *Server) LDAPSURL() string { return "ldaps://" + s.ldapsLn.Addr().String() }
 
+// Host is the address the DC listens on, e.g. "127.0.0.1"; its certificate
+// holds it as an IP SAN.
+func (s *Server) Host() string { return s.opts.ListenIP }
+
+// LDAPPort is the plain LDAP port (StartTLS).
+func (s *Server) LDAPPort() int { return s.ldapLn.Addr().(*net.TCPAddr).Port }
+
+// LDAPSPort is the LDAPS port.
+func (s *Server) LDAPSPort() int { return s.ldapsLn.Addr().(*net.TCPAddr).Port }
+
 // LDAPAddr is the plain LDAP listener's host:port.
 func (s *Server) LDAPAddr() string { return s.ldapLn.Addr().String() }
 
