@@ -506,7 +506,6 @@ const (
 	uacPasswdNotReqd      = 0x0020
 	uacNormalAccount      = 0x0200
 	uacWorkstationTrust   = 0x1000
-	uacServerTrust        = 0x2000
 	uacDontExpirePassword = 0x10000
 	uacPasswordExpired    = 0x800000
 )
@@ -514,9 +513,7 @@ const (
 // groupType bits (MS-ADTS §2.2.12).
 const (
 	groupBuiltinLocal    uint32 = 0x00000001
-	groupGlobal          uint32 = 0x00000002
 	groupDomainLocal     uint32 = 0x00000004
-	groupUniversal       uint32 = 0x00000008
 	groupSecurityEnabled uint32 = 0x80000000
 )
 

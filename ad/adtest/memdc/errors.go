@@ -26,7 +26,6 @@ const (
 	codeInvalidDNSyntax          ResultCode = 34
 	codeInvalidCredentials       ResultCode = 49
 	codeInsufficientAccessRights ResultCode = 50
-	codeBusy                     ResultCode = 51
 	codeUnwillingToPerform       ResultCode = 53
 	codeNamingViolation          ResultCode = 64
 	codeObjectClassViolation     ResultCode = 65

@@ -149,7 +149,6 @@ var (
 const (
 	rightCreateChild   uint32 = 0x00000001
 	rightDeleteChild   uint32 = 0x00000002
-	rightReadProperty  uint32 = 0x00000010
 	rightWriteProperty uint32 = 0x00000020
 	rightControlAccess uint32 = 0x00000100
 	rightDelete        uint32 = 0x00010000
@@ -160,7 +159,7 @@ const (
 	rightGenericAll    uint32 = 0x10000000
 	rightGenericWrite  uint32 = 0x40000000
 	rightGenericRead   uint32 = 0x80000000
-	rightGenericRead2  uint32 = 0x00020094 // GENERIC_READ mapped for DS objects
+	rightReadMapped    uint32 = 0x00020094 // GENERIC_READ mapped for DS objects
 )
 
 // ACE types and flags (MS-DTYP §2.4.4.1).
@@ -524,7 +523,7 @@ func mapGeneric(m uint32) uint32 {
 		m |= rightFullControl
 	}
 	if m&rightGenericRead != 0 {
-		m |= rightGenericRead2
+		m |= rightReadMapped
 	}
 	if m&rightGenericWrite != 0 {
 		m |= 0x00020028 // READ_CONTROL | WRITE_PROPERTY | SELF
