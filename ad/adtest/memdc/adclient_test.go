@@ -14,6 +14,7 @@ import (
 
 	"github.com/entrasync/entrasync/ad"
 	"github.com/entrasync/entrasync/ad/adtest/memdc"
+	"github.com/go-ldap/ldap/v3"
 )
 
 // adOptions are options for the ad client bound as the demo administrator.
@@ -161,4 +162,106 @@ func TestADClientEnumerates(t *testing.T) {
 	if members[group] != 2600 {
 		t.Fatalf("members of the big group: got %d, want 2600 through ranged retrieval", members[group])
 	}
+}
+
+// TestADClientConnectorAndDelta is the demo's setup and engine in
+// miniature: create the connector account with its rights, follow changes
+// with DirSync as the connector while the company changes, then remove it.
+func TestADClientConnectorAndDelta(t *testing.T) {
+	s := startSample(t)
+	ctx := context.Background()
+	adm := adDial(t, adOptions(s, ad.LDAPS))
+	acct, err := adm.CreateConnectorAccount(ctx, ad.ConnectorAccountOptions{WriteConsistencyGUID: true})
+	if err != nil {
+		t.Fatalf("CreateConnectorAccount: %v", err)
+	}
+	if missing, err := adm.MissingConnectorRights(ctx, acct.SID, true); err != nil || len(missing) != 0 {
+		t.Fatalf("MissingConnectorRights after the grant: %v, %v", missing, err)
+	}
+	o := adOptions(s, ad.LDAPS)
+	o.Username, o.Password = acct.DownLevelName, acct.Password
+	conn := adDial(t, o)
+	id, err := conn.WhoAmI(ctx)
+	if err != nil || id.EnterpriseAdmin || id.DomainAdmin {
+		t.Fatalf("the connector's identity: %+v, %v; want a plain account", id, err)
+	}
+
+	t.Run("writes only mS-DS-ConsistencyGuid", func(t *testing.T) {
+		l := bindAs(t, s, acct.DownLevelName, acct.Password)
+		zoe := "CN=Zoë Müller,OU=Marketing,OU=Users,OU=Corp," + s.BaseDN()
+		m := ldap.NewModifyRequest(zoe, nil)
+		m.Replace("mS-DS-ConsistencyGuid", []string{"0123456789abcdef"})
+		if err := l.Modify(m); err != nil {
+			t.Fatalf("write mS-DS-ConsistencyGuid as the connector: %v", err)
+		}
+		m = ldap.NewModifyRequest(zoe, nil)
+		m.Replace("title", []string{"Intern"})
+		if got := resultCode(t, l.Modify(m)); got != ldap.LDAPResultInsufficientAccessRights {
+			t.Fatalf("write title as the connector: got %d, want insufficientAccessRights", got)
+		}
+	})
+
+	cur, err := conn.BeginDelta(ctx, ad.DeltaOptions{})
+	if err != nil {
+		t.Fatalf("BeginDelta: %v", err)
+	}
+	if cur.Mode != ad.ModeDirSync {
+		t.Fatalf("cursor mode: got %s, want DirSync (the connector has Replicating Directory Changes)", cur.Mode)
+	}
+	changes, err := s.Mutate(12)
+	if err != nil {
+		t.Fatalf("Mutate: %v", err)
+	}
+	seen := map[string]ad.Change{}
+	next, st, err := conn.Changes(ctx, cur, ad.DeltaOptions{}, func(ch ad.Change) error {
+		seen[ch.Object.DN] = ch
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	for _, c := range changes {
+		if _, err := s.Get(c.DN); err != nil {
+			continue // changed again later (renamed, moved or deleted)
+		}
+		ch, ok := seen[c.DN]
+		switch {
+		case !ok:
+			t.Errorf("Changes missed %q (%s); stats %+v", c.DN, c, st)
+		case c.Kind == "leave" && !ch.Deleted:
+			t.Errorf("%s: the deletion came as a change", c)
+		case c.Kind == "join" && len(ch.MembersAdded) == 0, c.Kind == "part" && len(ch.MembersRemoved) == 0:
+			t.Errorf("%s: no incremental member values (%+v)", c, ch)
+		}
+	}
+	if _, st, err := conn.Changes(ctx, next, ad.DeltaOptions{}, func(ad.Change) error { return nil }); err != nil || st.Changes != 0 {
+		t.Fatalf("Changes again without changes: %+v, %v; want none", st, err)
+	}
+
+	t.Run("a restored DC asks for a full import", func(t *testing.T) {
+		s.ResetInvocationID()
+		_, _, err := conn.Changes(ctx, next, ad.DeltaOptions{}, func(ad.Change) error { return nil })
+		if !errors.Is(err, ad.ErrFullImportRequired) {
+			t.Fatalf("Changes after a restore: got %v, want ErrFullImportRequired", err)
+		}
+	})
+
+	t.Run("rotate and remove", func(t *testing.T) {
+		pw, err := adm.RotateConnectorPassword(ctx, acct.DN)
+		if err != nil {
+			t.Fatalf("RotateConnectorPassword: %v", err)
+		}
+		o.Password = pw
+		adDial(t, o)
+		if err := adm.RemoveConnectorAccount(ctx, acct); err != nil {
+			t.Fatalf("RemoveConnectorAccount: %v", err)
+		}
+		if _, err := s.Get(acct.DN); !errors.Is(err, memdc.ErrNoSuchObject) {
+			t.Fatalf("the connector account after removal: %v", err)
+		}
+		missing, err := adm.MissingConnectorRights(ctx, acct.SID, false)
+		if err != nil || len(missing) == 0 {
+			t.Fatalf("the connector's ACEs after removal: missing %v, %v; want them all gone", missing, err)
+		}
+	})
 }
