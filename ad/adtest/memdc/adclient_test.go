@@ -117,12 +117,30 @@ func TestADClientForestAndSuffixes(t *testing.T) {
 	if err := c.RemoveUPNSuffix(ctx, "contoso.example"); err != nil {
 		t.Fatalf("RemoveUPNSuffix: %v", err)
 	}
-	plan, err := c.PlanSuffixMove(ctx, "corp.local", "example.com", ad.Scope{})
+	// Someone already holds li.na@example.com: moving Li Na conflicts.
+	if err := s.Add(memdc.Object{DN: "CN=Li Na (Sales),OU=Sales,OU=Users,OU=Corp," + s.BaseDN(), Attributes: map[string][]string{
+		"objectClass": {"user"}, "userPrincipalName": {"li.na@example.com"}}}); err != nil {
+		t.Fatalf("add: %v", err)
+	}
+	plan, err := c.PlanSuffixMove(ctx, "corp.local", "example.com", ad.Scope{Include: []string{"OU=Corp," + s.BaseDN()}})
 	if err != nil {
 		t.Fatalf("PlanSuffixMove: %v", err)
 	}
-	if len(plan.Changes) < 40 {
-		t.Fatalf("suffix move plan: got %d changes, want every corp.local user", len(plan.Changes))
+	if len(plan.Changes) < 40 || len(plan.Conflicts()) != 1 {
+		t.Fatalf("suffix move plan: got %d changes, %d conflicts; want every corp.local user in OU=Corp and one conflict", len(plan.Changes), len(plan.Conflicts()))
+	}
+	res, err := c.ApplySuffixMove(ctx, plan.Changes, false)
+	if err != nil || len(res.Applied) != len(plan.Changes)-1 || len(res.Skipped) != 1 {
+		t.Fatalf("ApplySuffixMove: %d applied, %d failed, %d skipped, %v", len(res.Applied), len(res.Failed), len(res.Skipped), err)
+	}
+	rep, err = c.UPNSuffixes(ctx)
+	if err != nil {
+		t.Fatalf("UPNSuffixes: %v", err)
+	}
+	for _, sfx := range rep.Suffixes {
+		if sfx.Name == "corp.local" && sfx.Users != 2 {
+			t.Fatalf("users left on corp.local: got %d, want Li Na (conflict) and the lab account outside OU=Corp", sfx.Users)
+		}
 	}
 }
 

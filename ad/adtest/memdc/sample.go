@@ -38,6 +38,7 @@ func SampleCompany(realm string) *Seed {
 		names: map[string]bool{"Zoë Müller": true, "Sam Taylor": true, "Dana Whitfield": true, "Terry Walsh": true,
 			"Kim Park": true, "Chris Lockwood": true, "Søren Ødegård": true},
 	}
+	g.upns["li.na"] = true
 	g.build()
 	return &Seed{
 		UPNSuffixes: []string{"example.com", "corp.local"},
@@ -207,7 +208,8 @@ func (g *sampleGen) build() {
 		{given: "Zoë", sn: "Müller", title: "Brand Designer", dept: "Marketing", ouDN: mkt, suffix: "example.com", manager: deptMembers["SG-Marketing"][0], office: offices[2], uac: 512},
 		{given: "José Ángel", sn: "García-Núñez", title: "Account Executive", dept: "Sales", ouDN: sales, suffix: "example.com", manager: salesHead, office: offices[3], uac: 512},
 		{given: "娜", sn: "李", display: "李娜", cn: "Li Na", title: "Senior Software Engineer", dept: "Engineering", ouDN: eng, suffix: "corp.local", manager: engHead, office: offices[0], uac: 512,
-			extra: map[string][]string{"mailNickname": {"li.na"}}},
+			extra: map[string][]string{"userPrincipalName": {"li.na@corp.local"}, "mailNickname": {"li.na"}, "mail": {"li.na@example.com"},
+				"proxyAddresses": {"SMTP:li.na@example.com"}}},
 		{given: "Siobhán", sn: "O'Brien", display: "O'Brien, Siobhán", cn: "O'Brien, Siobhán", title: "Corporate Counsel", dept: "Legal", ouDN: "OU=Legal," + usersOU, suffix: "example.com", manager: deptMembers["SG-Legal"][0], office: offices[1], uac: 512},
 		{given: "Søren", sn: "Ødegård", title: "Staff Engineer", dept: "Engineering", ouDN: eng, suffix: "corp.local", manager: engHead, office: offices[2], uac: 512},
 		{given: "Legacy", sn: "Payroll", display: "Legacy Payroll Import", title: "Payroll Specialist", dept: "Finance", ouDN: fin, suffix: "", manager: deptMembers["SG-Finance"][0], office: offices[0], uac: 512, noMail: true},
