@@ -130,7 +130,7 @@ func (e *encoder) endMessage(ctrls []control) {
 }
 
 // result writes the LDAPResult fields of a response.
-func (e *encoder) result(code ResultCode, matched, msg string) {
+func (e *encoder) result(code resultCode, matched, msg string) {
 	e.integer(tagEnumerated, int64(code))
 	e.str(matched)
 	e.str(msg)

@@ -89,7 +89,7 @@ func (c *conn) readRequest() (*ber.Packet, error) {
 }
 
 // disconnect sends a Notice of Disconnection (RFC 4511 §4.4.1).
-func (c *conn) disconnect(code ResultCode, msg string) {
+func (c *conn) disconnect(code resultCode, msg string) {
 	var e encoder
 	e.message(0)
 	e.open(appExtendedResponse)

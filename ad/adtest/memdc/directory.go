@@ -376,7 +376,7 @@ func (d *directory) hasLink(src *entry, attr string, target guid) bool {
 
 // addLink adds target to src's forward link attr at usn.
 func (d *directory) addLink(src *entry, def *attrDef, target *entry, usn int64) {
-	attr := strings.ToLower(def.name)
+	attr := def.lname
 	vals := src.links[attr]
 	found := false
 	for i := range vals {
@@ -404,7 +404,7 @@ func (d *directory) addLink(src *entry, def *attrDef, target *entry, usn int64) 
 
 // removeLink marks target absent in src's forward link attr at usn.
 func (d *directory) removeLink(src *entry, def *attrDef, target guid, usn int64) {
-	attr := strings.ToLower(def.name)
+	attr := def.lname
 	for i, l := range src.links[attr] {
 		if l.target == target && !l.absent {
 			src.links[attr][i].absent, src.links[attr][i].usn = true, usn
@@ -459,9 +459,9 @@ func (d *directory) inChain(e *entry, def *attrDef, target *entry) bool {
 		queue = queue[1:]
 		var next []*entry
 		if def.is(flagBackLink) {
-			next = d.backLinkSources(cur, strings.ToLower(def.name))
+			next = d.backLinkSources(cur, def.lname)
 		} else {
-			next = d.linkTargets(cur, strings.ToLower(def.name))
+			next = d.linkTargets(cur, def.lname)
 		}
 		for _, n := range next {
 			if n == target {

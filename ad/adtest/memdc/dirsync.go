@@ -178,7 +178,7 @@ func (s *Server) dirSyncAttrs(e *entry, sel *selection, from int64, incremental 
 		return ok
 	}
 	for _, def := range schemaOrder {
-		l := strings.ToLower(def.name)
+		l := def.lname
 		switch {
 		case !s.knows(def), def.is(flagBackLink), def.is(flagConstructed), def.is(flagNotReplicated), def.is(flagNoRead):
 			continue
@@ -228,7 +228,7 @@ func (s *Server) dirSyncAttrs(e *entry, sel *selection, from int64, incremental 
 // without, every present value when any changed.
 func (s *Server) dirSyncLinks(e *entry, def *attrDef, from int64, incremental bool) []partialAttr {
 	d := s.dir
-	l := strings.ToLower(def.name)
+	l := def.lname
 	changed := false
 	var added, removed []string
 	for _, lv := range e.links[l] {

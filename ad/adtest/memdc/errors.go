@@ -1,52 +1,74 @@
 package memdc
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
-// ResultCode is an LDAP result code (RFC 4511 §4.1.9). go-ldap's untyped
-// LDAPResult* constants convert to it.
-type ResultCode uint16
+// resultCode is an LDAP result code (RFC 4511 §4.1.9).
+type resultCode uint16
 
 // The result codes memdc answers with.
 const (
-	codeSuccess                  ResultCode = 0
-	codeOperationsError          ResultCode = 1
-	codeProtocolError            ResultCode = 2
-	codeSizeLimitExceeded        ResultCode = 4
-	codeCompareFalse             ResultCode = 5
-	codeCompareTrue              ResultCode = 6
-	codeAuthMethodNotSupported   ResultCode = 7
-	codeStrongerAuthRequired     ResultCode = 8
-	codeUnavailableCriticalExt   ResultCode = 12
-	codeNoSuchAttribute          ResultCode = 16
-	codeUndefinedAttributeType   ResultCode = 17
-	codeConstraintViolation      ResultCode = 19
-	codeAttributeOrValueExists   ResultCode = 20
-	codeInvalidAttributeSyntax   ResultCode = 21
-	codeNoSuchObject             ResultCode = 32
-	codeInvalidDNSyntax          ResultCode = 34
-	codeInvalidCredentials       ResultCode = 49
-	codeInsufficientAccessRights ResultCode = 50
-	codeUnwillingToPerform       ResultCode = 53
-	codeNamingViolation          ResultCode = 64
-	codeObjectClassViolation     ResultCode = 65
-	codeNotAllowedOnNonLeaf      ResultCode = 66
-	codeNotAllowedOnRDN          ResultCode = 67
-	codeEntryAlreadyExists       ResultCode = 68
-	codeOther                    ResultCode = 80
+	codeSuccess                  resultCode = 0
+	codeOperationsError          resultCode = 1
+	codeProtocolError            resultCode = 2
+	codeSizeLimitExceeded        resultCode = 4
+	codeCompareFalse             resultCode = 5
+	codeCompareTrue              resultCode = 6
+	codeAuthMethodNotSupported   resultCode = 7
+	codeStrongerAuthRequired     resultCode = 8
+	codeUnavailableCriticalExt   resultCode = 12
+	codeNoSuchAttribute          resultCode = 16
+	codeUndefinedAttributeType   resultCode = 17
+	codeConstraintViolation      resultCode = 19
+	codeAttributeOrValueExists   resultCode = 20
+	codeInvalidAttributeSyntax   resultCode = 21
+	codeNoSuchObject             resultCode = 32
+	codeInvalidDNSyntax          resultCode = 34
+	codeInvalidCredentials       resultCode = 49
+	codeInsufficientAccessRights resultCode = 50
+	codeUnwillingToPerform       resultCode = 53
+	codeNamingViolation          resultCode = 64
+	codeObjectClassViolation     resultCode = 65
+	codeNotAllowedOnNonLeaf      resultCode = 66
+	codeNotAllowedOnRDN          resultCode = 67
+	codeEntryAlreadyExists       resultCode = 68
+	codeOther                    resultCode = 80
 )
 
 // ldapError is an operation's failure as it goes on the wire.
 type ldapError struct {
-	code    ResultCode
+	code    resultCode
 	matched string
 	msg     string
 }
 
-func (e *ldapError) Error() string {
-	return fmt.Sprintf("memdc: result %d: %s", e.code, e.msg)
+// codeNames name the result codes in errors returned to Go callers.
+var codeNames = map[resultCode]string{
+	codeOperationsError: "operationsError", codeProtocolError: "protocolError", codeSizeLimitExceeded: "sizeLimitExceeded",
+	codeAuthMethodNotSupported: "authMethodNotSupported", codeStrongerAuthRequired: "strongerAuthRequired",
+	codeUnavailableCriticalExt: "unavailableCriticalExtension", codeNoSuchAttribute: "noSuchAttribute",
+	codeUndefinedAttributeType: "undefinedAttributeType", codeConstraintViolation: "constraintViolation",
+	codeAttributeOrValueExists: "attributeOrValueExists", codeInvalidAttributeSyntax: "invalidAttributeSyntax",
+	codeNoSuchObject: "noSuchObject", codeInvalidDNSyntax: "invalidDNSyntax", codeInvalidCredentials: "invalidCredentials",
+	codeInsufficientAccessRights: "insufficientAccessRights", codeUnwillingToPerform: "unwillingToPerform",
+	codeNamingViolation: "namingViolation", codeObjectClassViolation: "objectClassViolation",
+	codeNotAllowedOnNonLeaf: "notAllowedOnNonLeaf", codeNotAllowedOnRDN: "notAllowedOnRDN",
+	codeEntryAlreadyExists: "entryAlreadyExists", codeOther: "other",
 }
 
-func newErr(code ResultCode, format string, args ...any) *ldapError {
+// Error reads "LDAP result 68 (entryAlreadyExists): 00002071: …".
+func (e *ldapError) Error() string {
+	return fmt.Sprintf("LDAP result %d (%s): %s", e.code, codeNames[e.code], strings.TrimSpace(e.msg))
+}
+
+// Is lets errors.Is match ErrNoSuchObject.
+func (e *ldapError) Is(target error) bool {
+	return target == ErrNoSuchObject && e.code == codeNoSuchObject
+}
+
+func newErr(code resultCode, format string, args ...any) *ldapError {
 	return &ldapError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
@@ -127,7 +149,7 @@ func errWillNotPerform(win32 uint32) *ldapError {
 	return newErr(codeUnwillingToPerform, "%08X: SvcErr: DSID-031A12D2, problem 5003 (WILL_NOT_PERFORM), data 0\n", win32)
 }
 
-func errAttr(code ResultCode, win32 uint32, problem string, attr string) *ldapError {
+func errAttr(code resultCode, win32 uint32, problem string, attr string) *ldapError {
 	return newErr(code, "%08X: AtrErr: DSID-03151E6E, #1:\n\t0: %08X: DSID-03151E6E, problem %s, data 0, Att 0 (%s)\n", win32, win32, problem, attr)
 }
 

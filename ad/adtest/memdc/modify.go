@@ -58,7 +58,7 @@ func (s *Server) modifyObject(ctx *opCtx, name string, changes []change) *ldapEr
 		if def == nil {
 			return errUndefinedAttr(ch.name)
 		}
-		l := strings.ToLower(def.name)
+		l := def.lname
 		switch {
 		case l == "unicodepwd":
 			switch {
@@ -257,7 +257,7 @@ func (s *Server) modifyObject(ctx *opCtx, name string, changes []change) *ldapEr
 // (ERROR_MEMBER_NOT_IN_ALIAS).
 func (s *Server) modifyLink(ctx *opCtx, e *entry, def *attrDef, op int, vals []string, links map[string]*linkSet) *ldapError {
 	d := s.dir
-	attr := strings.ToLower(def.name)
+	attr := def.lname
 	ls := links[attr]
 	if ls == nil {
 		ls = &linkSet{def: def, targets: d.linkTargets(e, attr)}

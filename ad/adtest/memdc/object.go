@@ -210,11 +210,6 @@ func (s *Server) Get(name string) (Entry, error) {
 // resolve to nothing.
 var ErrNoSuchObject = errors.New("no such object")
 
-// Is lets errors.Is match ErrNoSuchObject.
-func (e *ldapError) Is(target error) bool {
-	return target == ErrNoSuchObject && e.code == codeNoSuchObject
-}
-
 // UPNSuffixes returns the alternative UPN suffixes on CN=Partitions, sorted.
 func (s *Server) UPNSuffixes() []string {
 	s.mu.RLock()

@@ -165,7 +165,7 @@ func (s *Server) storedValues(e *entry, def *attrDef) []string {
 // attrValues returns the values of def on e as rc's client reads them.
 func (s *Server) attrValues(e *entry, def *attrDef, rc readCtx) []string {
 	d := s.dir
-	lname := strings.ToLower(def.name)
+	lname := def.lname
 	switch lname {
 	case "distinguishedname":
 		return []string{formatDN(e, rc.extendedDN)}

@@ -64,6 +64,7 @@ func (s syntax) oid() string {
 // attrDef is one attributeSchema entry of memdc's schema.
 type attrDef struct {
 	name     string
+	lname    string // name in lower case, the key of stored values
 	syntax   syntax
 	flags    attrFlags
 	backLink string // for a forward link: the back-link attribute
@@ -104,12 +105,13 @@ func (a *attrDef) is(f attrFlags) bool { return a.flags&f != 0 }
 // schema lists the attributes memdc knows, keyed by lower-case
 // lDAPDisplayName. It covers AD's base schema for users, groups, contacts,
 // OUs and the configuration objects entrasync reads, plus the Exchange
-// attributes most forests carry (mailNickname, proxyAddresses,
-// extensionAttribute1-15).
+// attributes most forests carry (mailNickname, targetAddress,
+// extensionAttribute1-15, msExch*), flagged so Options.WithoutExchangeSchema
+// can leave them out as Samba's schema does.
 var schema = map[string]*attrDef{}
 
 func defAttr(name string, syn syntax, flags attrFlags) *attrDef {
-	d := &attrDef{name: name, syntax: syn, flags: flags}
+	d := &attrDef{name: name, lname: strings.ToLower(name), syntax: syn, flags: flags}
 	schema[strings.ToLower(name)] = d
 	schemaOrder = append(schemaOrder, d)
 	return d
