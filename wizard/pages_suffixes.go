@@ -91,11 +91,15 @@ func (s *setup) suffixes(ctx context.Context, f frame) (nav, error) {
 		action := suffixContinue
 		opts := make([]huh.Option[suffixAction], 0, 4)
 		for _, a := range suffixChoices(r) {
-			opts = append(opts, huh.NewOption(a.String(), a))
+			label := a.String()
+			if a == suffixContinue && s.inMenu {
+				label = "Done"
+			}
+			opts = append(opts, huh.NewOption(label, a))
 		}
 		groups := []*huh.Group{huh.NewGroup(huh.NewSelect[suffixAction]().Title("Next step").Options(opts...).Value(&action))}
 		allow := s.a.AllowUnverifiedSuffixes
-		if len(un) > 0 {
+		if len(un) > 0 && !s.inMenu {
 			groups = append(groups, huh.NewGroup(
 				s.checkbox("Press Enter to continue", "Continue without matching all UPN suffixes to verified domains", &allow),
 			).WithHideFunc(func() bool { return action != suffixContinue }))
@@ -107,7 +111,7 @@ func (s *setup) suffixes(ctx context.Context, f frame) (nav, error) {
 		problem = nil
 		switch action {
 		case suffixContinue:
-			if len(un) > 0 {
+			if len(un) > 0 && !s.inMenu {
 				s.a.AllowUnverifiedSuffixes = allow
 				if !allow {
 					problem = unmatchedProblem(un, s.tenant.InitialDomain)

@@ -32,6 +32,7 @@ type setup struct {
 	plan     []Action
 
 	failure error // why the configuration did not complete
+	inMenu  bool  // the task menu borrows the pages: no tick, no setup
 	result  Result
 }
 

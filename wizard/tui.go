@@ -301,8 +301,11 @@ func (h *host) header(f frame) string {
 	if f.steps > 0 {
 		right = h.st.step.Render(stepText(f))
 	}
-	gap := max(1, h.width-2-lipgloss.Width(left)-lipgloss.Width(right))
-	line1 := " " + left + strings.Repeat(" ", gap) + right
+	line1 := " " + left
+	if right != "" {
+		gap := max(1, h.width-2-lipgloss.Width(left)-lipgloss.Width(right))
+		line1 += strings.Repeat(" ", gap) + right
+	}
 	line2 := " " + h.st.title.Render(f.title)
 	rule := h.st.rule.Render(strings.Repeat("─", max(h.width, 1)))
 	return line1 + "\n" + line2 + "\n" + rule

@@ -24,12 +24,12 @@ type tui struct {
 	msgs   atomic.Int64 // messages the host has handled
 }
 
-// startTUI runs flow in the full-screen UI.
-func startTUI(t *testing.T, flow func(context.Context, ui) error) *tui {
+// startTUI runs flow in the full-screen UI with the clock now.
+func startTUI(t *testing.T, flow func(context.Context, ui) error, now func() time.Time) *tui {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	h := newHost(ctx, flow, fixedNow)
+	h := newHost(ctx, flow, now)
 	events := make(chan string, 100)
 	tt := &tui{t: t, h: h, events: events}
 	h.trace = func(ev string) {
@@ -58,7 +58,7 @@ func startTUI(t *testing.T, flow func(context.Context, ui) error) *tui {
 func startSetupTUI(t *testing.T, b Backend, answers Answers) (*tui, *setup) {
 	t.Helper()
 	s := newSetup(kit{}, b, answers)
-	return startTUI(t, s.run), s
+	return startTUI(t, s.run, fixedNow), s
 }
 
 // waitScreen waits until a screen whose event ("ask:Welcome") starts with
