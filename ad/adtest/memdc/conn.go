@@ -18,13 +18,14 @@ const maxRequestBytes = 10 << 20
 // order; a connection's state (bind identity, TLS, paged-search cookies) is
 // touched only by its own goroutine.
 type conn struct {
-	s     *Server
-	raw   net.Conn // the accepted connection, closed by Server.Close
-	nc    net.Conn // raw, or the TLS connection over it
-	r     *bufio.Reader
-	tls   bool
-	who   *principal // nil: anonymous
-	pages map[string]*pageState
+	s       *Server
+	raw     net.Conn // the accepted connection, closed by Server.Close
+	nc      net.Conn // raw, or the TLS connection over it
+	r       *bufio.Reader
+	tls     bool
+	who     *principal // nil: anonymous
+	pages   map[string]*pageState
+	pageSeq int
 }
 
 func newConn(s *Server, raw, nc net.Conn, useTLS bool) *conn {

@@ -8,6 +8,10 @@ import (
 	ber "github.com/go-asn1-ber/asn1-ber"
 )
 
+// maxResultSetsPerConn is AD's MaxResultSetsPerConn: paged searches a
+// connection may leave open.
+const maxResultSetsPerConn = 10
+
 // Search scopes (RFC 4511 §4.5.1.2).
 const (
 	scopeBase = 0
@@ -61,6 +65,7 @@ func parseSearch(op *ber.Packet) (*searchRequest, *ldapError) {
 // objects, found when the first page was asked for, and how far the client
 // has read (RFC 2696). Objects deleted since are skipped.
 type pageState struct {
+	seq      int // order of creation, to drop the oldest
 	key      string
 	matches  []*entry
 	pos      int
@@ -236,6 +241,18 @@ func (c *conn) search(id int64, req *searchRequest, sel *selection, oc *opContro
 	case remaining && sizeExceeded:
 		return enc.b, newErr(codeSizeLimitExceeded, ""), pagingDone(oc)
 	case remaining && oc.paging != nil:
+		if len(c.pages) >= maxResultSetsPerConn {
+			// AD's MaxResultSetsPerConn: the oldest paged search is dropped.
+			var oldest string
+			for k, v := range c.pages {
+				if oldest == "" || v.seq < c.pages[oldest].seq {
+					oldest = k
+				}
+			}
+			delete(c.pages, oldest)
+		}
+		c.pageSeq++
+		st.seq = c.pageSeq
 		cookie := newCookie()
 		c.pages[cookie] = st
 		return enc.b, nil, []control{pagingResponse(cookie)}

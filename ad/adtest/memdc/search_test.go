@@ -403,3 +403,30 @@ func TestAttributeSelection(t *testing.T) {
 		}
 	})
 }
+
+func TestPagedSearchesPerConnection(t *testing.T) {
+	s := start(t, memdc.Options{})
+	ou, _ := bulk(t, s, "Many", 50)
+	l := admin(t, s)
+	var cookies [][]byte
+	for i := 0; i < 12; i++ {
+		res, err := l.Search(ldap.NewSearchRequest(ou, ldap.ScopeWholeSubtree, 0, 0, 0, false, "(objectClass=contact)", []string{"1.1"},
+			[]ldap.Control{ldap.NewControlPaging(10)}))
+		if err != nil {
+			t.Fatalf("page 1 of search %d: %v", i, err)
+		}
+		cookies = append(cookies, ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging).Cookie)
+	}
+	next := func(cookie []byte) error {
+		p := ldap.NewControlPaging(10)
+		p.SetCookie(cookie)
+		_, err := l.Search(ldap.NewSearchRequest(ou, ldap.ScopeWholeSubtree, 0, 0, 0, false, "(objectClass=contact)", []string{"1.1"}, []ldap.Control{p}))
+		return err
+	}
+	if err := next(cookies[0]); resultCode(t, err) != ldap.LDAPResultUnwillingToPerform {
+		t.Fatalf("the oldest of 12 open paged searches: got %v, want it dropped (MaxResultSetsPerConn 10)", err)
+	}
+	if err := next(cookies[11]); err != nil {
+		t.Fatalf("the newest paged search: %v", err)
+	}
+}

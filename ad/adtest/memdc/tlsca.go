@@ -23,6 +23,9 @@ type certificates struct {
 	leaf  tls.Certificate
 }
 
+// validity is how long the certificates last: longer than any demo runs.
+const validity = 365 * 24 * time.Hour
+
 func newCertificates(hosts []string, ips []net.IP, now time.Time) (*certificates, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -32,7 +35,7 @@ func newCertificates(hosts []string, ips []net.IP, now time.Time) (*certificates
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "memdc demo forest CA", Organization: []string{"entrasync demo"}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(30 * 24 * time.Hour),
+		NotAfter:              now.Add(validity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -54,7 +57,7 @@ func newCertificates(hosts []string, ips []net.IP, now time.Time) (*certificates
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: hosts[0]},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(30 * 24 * time.Hour),
+		NotAfter:     now.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     hosts,
