@@ -27,6 +27,8 @@ func (r *run) apply() error {
 	r.failed = make(map[string]bool)
 	r.unresolved = make(map[string]bool)
 	r.uncommitted = make(map[string]bool)
+	r.created = make(map[string]bool)
+	r.membersFromEntra = make(map[string]bool)
 	r.progress(PhaseApply, 0, len(r.plan.Changes))
 	byOp := make(map[ChangeOp][]*Change)
 	for i := range r.plan.Changes {
@@ -158,7 +160,11 @@ func (r *run) applyCreates(cs []*Change) error {
 				r.fail(c.Anchor, c, fmt.Errorf("an object with this anchor (%s) is synced by Entra Connect or Cloud Sync: entrasync leaves it alone", t.ID))
 			default:
 				r.log.Info("found in Entra by anchor before creating: linking it", "object", c.Name, "id", t.ID)
-				ps = append(ps, r.linkWrite(c, t, false))
+				if p, write := r.linkWrite(c, t, false); write {
+					ps = append(ps, p)
+				} else if err := p.done(WriteResult{}); err != nil {
+					return err
+				}
 			}
 		}
 		adopt, err := r.softMatchCandidates(rest)
@@ -167,7 +173,8 @@ func (r *run) applyCreates(cs []*Change) error {
 		}
 		for _, c := range rest {
 			if t := adopt[c.Anchor]; t != nil {
-				ps = append(ps, r.linkWrite(c, t, true))
+				p, _ := r.linkWrite(c, t, true)
+				ps = append(ps, p)
 				continue
 			}
 			ps = append(ps, r.createWrite(c, c.Attributes[AttrUserPrincipalName]))
@@ -252,8 +259,9 @@ func (r *run) softMatchCandidates(cs []*Change) (map[string]*TargetObject, error
 }
 
 // linkWrite records that c's object is t (found by anchor, or adopted by
-// soft match) and patches what differs.
-func (r *run) linkWrite(c *Change, t *TargetObject, adopt bool) pending {
+// soft match) and patches what differs. write is false when there is
+// nothing to send: call the pending's done with an empty result.
+func (r *run) linkWrite(c *Change, t *TargetObject, adopt bool) (p pending, write bool) {
 	e := r.desired[c.Anchor]
 	changed := make(Attributes)
 	for _, k := range r.m.attrNames(c.Kind) {
@@ -286,7 +294,7 @@ func (r *run) linkWrite(c *Change, t *TargetObject, adopt bool) pending {
 			r.counts.Created++ // created by an earlier, interrupted run
 		}
 		return nil
-	}}
+	}}, adopt || len(changed) > 0
 }
 
 // anchorOfIDAny maps an Entra id to an anchor using what the run knows.
@@ -332,6 +340,7 @@ func (r *run) createWrite(c *Change, upn string) pending {
 		rec.Exported = attrs
 		rec.Manager = ""
 		rec.Members = nil
+		r.created[a] = true
 		r.counts.Created++
 		return nil
 	}}
@@ -507,11 +516,16 @@ func (r *run) memberWrites(c *Change) []pending {
 	var anchors, ids []string
 	for _, m := range c.Members {
 		id := r.entraID(m)
-		if id == "" {
-			r.unresolved[a] = true // created later, or failed: retried next run
-			continue
+		switch {
+		case id == "" && c.Op == OpRemoveMembers:
+			// The member is gone from Entra (deleted): so is the membership.
+			rec := r.touch(a)
+			rec.Members = slices.DeleteFunc(rec.Members, func(x string) bool { return x == m })
+		case id == "":
+			r.unresolved[a] = true // not created yet (it failed): retried next run
+		default:
+			anchors, ids = append(anchors, m), append(ids, id)
 		}
-		anchors, ids = append(anchors, m), append(ids, id)
 	}
 	op := WriteAddMembers
 	if c.Op == OpRemoveMembers {
@@ -531,8 +545,12 @@ func (r *run) memberWrites(c *Change) []pending {
 				return nil
 			}
 			rec := r.touch(a)
-			if rec.Members == nil && r.full {
-				rec.Members = r.actualMembers(a)
+			if r.full && !r.membersFromEntra[a] {
+				// The working record starts from what Entra listed.
+				r.membersFromEntra[a] = true
+				if !r.created[a] {
+					rec.Members = r.actualMembers(a)
+				}
 			}
 			set := make(map[string]bool, len(rec.Members)+len(chunkAnchors))
 			for _, m := range rec.Members {

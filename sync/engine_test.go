@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -383,7 +384,13 @@ func TestCreateIsIdempotent(t *testing.T) {
 		t.Errorf("the cursor moved after a failed run: %v", err)
 	}
 	env.tgt.crashAfter = nil
+	env.tgt.takeWrites()
 	s := env.run(RunOptions{})
+	for _, w := range env.tgt.takeWrites() {
+		if w.Op == WriteUpdate && len(w.Attributes) == 0 && !w.SetAnchor {
+			t.Errorf("an empty PATCH for %s: an object found by anchor with nothing to change needs no write", w.Anchor)
+		}
+	}
 	if n := env.tgt.count(KindUser); n != 6 {
 		t.Errorf("%d users after the rerun, want 6 (no duplicates)", n)
 	}
@@ -585,5 +592,73 @@ func TestProgressEvents(t *testing.T) {
 	want := []Phase{PhaseImport, PhasePlan, PhaseApply, PhaseDone}
 	if !reflect.DeepEqual(phases, want) {
 		t.Errorf("phases = %v, want %v", phases, want)
+	}
+}
+
+// TestMemberOfDeletedUser: a user deleted in AD leaves its groups (AD and
+// Graph both drop the membership); when the group changes later, the stale
+// member in the group's record must not keep the group dirty.
+func TestMemberOfDeletedUser(t *testing.T) {
+	env := newTestEnv(t)
+	seedCompany(env.src)
+	env.run(RunOptions{})
+	env.src.remove(guid(3)) // carol, in Engineering
+	s := env.run(RunOptions{})
+	if s.Counts.Deleted != 1 || s.Counts.MembersRemoved != 0 {
+		t.Errorf("deleted %d, members removed %d; want carol deleted with no separate member write", s.Counts.Deleted, s.Counts.MembersRemoved)
+	}
+	env.src.changeMembers(guid(21), []Ref{{GUID: guid(4), DN: "CN=dave" + staff}}, nil)
+	env.run(RunOptions{})
+	a, _ := env.store.Lookup(IndexGUID, guid(21).String())
+	rec, _ := env.store.Get(a)
+	if rec.Dirty || rec.Error != nil {
+		t.Errorf("Engineering's record is dirty %v / error %+v", rec.Dirty, rec.Error)
+	}
+	want := []string{"Leads", "bob@corp.example.com", "dave@" + testInitial}
+	if got := env.tgt.memberNames("Engineering"); !reflect.DeepEqual(got, want) {
+		t.Errorf("Engineering = %v, want %v", got, want)
+	}
+	env.tgt.takeWrites()
+	env.run(RunOptions{})
+	if full := env.run(RunOptions{Kind: RunFull}); full.Counts.Planned != 0 {
+		t.Errorf("a full run planned %d changes", full.Counts.Planned)
+	}
+	if w := env.tgt.takeWrites(); len(w) != 0 {
+		t.Errorf("%d writes after convergence: %+v", len(w), w)
+	}
+}
+
+// TestFullRunRestoresMembersInChunks: 25 of a 45-member group's members are
+// removed in Entra; the full run adds them back in writes of at most 20, and
+// the record ends up with all 45.
+func TestFullRunRestoresMembersInChunks(t *testing.T) {
+	env := newTestEnv(t)
+	var users []*SourceObject
+	for i := range 45 {
+		u := newUser(100+i, fmt.Sprintf("u%02d", i), fmt.Sprintf("u%02d@corp.example.com", i))
+		users = append(users, u)
+		env.src.put(u)
+	}
+	env.src.put(newGroup(50, "Big", users...))
+	env.run(RunOptions{})
+	big := env.tgt.byName("Big")
+	env.tgt.mutate(big.ID, func(o *TargetObject) { o.Members = o.Members[:20] })
+	env.tgt.takeWrites()
+	s := env.run(RunOptions{Kind: RunFull})
+	var sizes []int
+	for _, w := range env.tgt.takeWrites() {
+		if w.Op == WriteAddMembers {
+			sizes = append(sizes, len(w.Members))
+		}
+	}
+	if !reflect.DeepEqual(sizes, []int{20, 5}) || s.Counts.MembersAdded != 25 {
+		t.Errorf("member writes of sizes %v (added %d), want 20 then 5", sizes, s.Counts.MembersAdded)
+	}
+	a, _ := env.store.Lookup(IndexGUID, guid(50).String())
+	if rec, _ := env.store.Get(a); len(rec.Members) != 45 {
+		t.Errorf("Big's record has %d members, want 45", len(rec.Members))
+	}
+	if d := env.run(RunOptions{}); d.Counts.Planned != 0 {
+		t.Errorf("the delta after planned %d changes", d.Counts.Planned)
 	}
 }
