@@ -212,3 +212,72 @@ func lowerASCII(s string) string {
 	}
 	return s
 }
+
+// propertySets maps a property set to the attributes it contains (a small
+// part of MS-ADTS §5.1.3.2.1's table).
+var propertySets = map[guid][]string{
+	propSetPersonalInfoGUID: {"telephonenumber", "mobile", "streetaddress", "postalcode", "l", "st", "c", "co", "homephone", "ipphone", "pager", "facsimiletelephonenumber"},
+	propSetPublicInfoGUID:   {"userprincipalname", "displayname", "mail", "givenname", "sn", "cn", "name", "samaccountname", "serviceprincipalname"},
+}
+
+// newACE builds an allow ACE: an object ACE when objectType or
+// inheritedType are given.
+func newACE(allow bool, flags byte, mask uint32, who sid, objectType, inheritedType *guid) ace {
+	a := ace{flags: flags, mask: mask, sid: who}
+	if objectType == nil && inheritedType == nil {
+		a.typ = aceAllowed
+		if !allow {
+			a.typ = aceDenied
+		}
+		return a
+	}
+	a.typ = aceAllowedObject
+	if !allow {
+		a.typ = aceDeniedObject
+	}
+	if objectType != nil {
+		a.objFlags |= aceObjectTypePresent
+		a.objectType = *objectType
+	}
+	if inheritedType != nil {
+		a.objFlags |= aceInheritedTypePresent
+		a.inheritedType = *inheritedType
+	}
+	return a
+}
+
+// mapGeneric expands the generic bits of an ACE mask for directory objects
+// (MS-ADTS §5.1.3.2, GENERIC_* mapping).
+func mapGeneric(m uint32) uint32 {
+	if m&rightGenericAll != 0 {
+		m |= rightFullControl
+	}
+	if m&rightGenericRead != 0 {
+		m |= rightReadMapped
+	}
+	if m&rightGenericWrite != 0 {
+		m |= 0x00020028 // READ_CONTROL | WRITE_PROPERTY | SELF
+	}
+	return m &^ (rightGenericAll | rightGenericRead | rightGenericWrite)
+}
+
+// aceMatches reports whether an ACE speaks of the requested right and object
+// type. An ACE without an object type covers every property and right; a
+// property-set ACE covers the properties in the set.
+func aceMatches(a ace, mask uint32, objectType *guid, attr string) bool {
+	if mapGeneric(a.mask)&mask == 0 {
+		return false
+	}
+	if !a.isObject() || a.objFlags&aceObjectTypePresent == 0 || objectType == nil {
+		return !a.isObject() || a.objFlags&aceObjectTypePresent == 0
+	}
+	if a.objectType == *objectType {
+		return true
+	}
+	for _, name := range propertySets[a.objectType] {
+		if name == attr {
+			return true
+		}
+	}
+	return false
+}
