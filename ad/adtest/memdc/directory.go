@@ -314,4 +314,3 @@ func (d *directory) resolveSpecial(name string) (*entry, bool) {
 	}
 	return nil, false
 }
-
