@@ -111,11 +111,18 @@ func (o Options) drive(ctx context.Context, flow func(context.Context, ui) error
 	if o.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
+	if f, ok := o.Out.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		// Not a terminal (a pipe, a test): nothing reports a size, so
+		// draw at the size the wizard is designed for.
+		popts = append(popts, tea.WithWindowSize(80, 24))
+	}
 	_, runErr := tea.NewProgram(h, popts...).Run()
 	h.cancel()
 	select {
 	case <-h.done:
-		if h.final != "" && keep {
+		// Leave the Complete page's text on the terminal, also when
+		// setup stopped after Install (it lists what exists).
+		if keep && h.final != "" && (h.flowErr == nil || errors.Is(h.flowErr, ErrStopped)) {
 			fmt.Fprint(o.Out, h.final)
 		}
 		return h.flowErr

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // walkTo drives the express path in the full-screen UI until page p is
@@ -220,4 +223,29 @@ func TestGoldenDeviceCode(t *testing.T) {
 	tt.key("enter")
 	tt.waitScreen("run:Connect to Entra ID")
 	requireGolden(t, stable(tt.quitView()))
+}
+
+func TestResize(t *testing.T) {
+	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
+	tt.walkTo(pageSuffixes)
+	before := stripANSI(tt.h.lastDrawn())
+	for _, size := range [][2]int{{120, 40}, {60, 20}, {80, 24}} {
+		tt.tm.Send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		tt.settle()
+		lines := strings.Split(stripANSI(tt.h.lastDrawn()), "\n")
+		if len(lines) != size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
+			}
+		}
+		if !strings.Contains(lines[2], strings.Repeat("─", size[0])) {
+			t.Errorf("%dx%d: the rule does not span the width: %q", size[0], size[1], lines[2])
+		}
+	}
+	if after := stripANSI(tt.h.lastDrawn()); after != before {
+		t.Errorf("back at 80x24, the page differs:\n%s\nwas:\n%s", after, before)
+	}
 }

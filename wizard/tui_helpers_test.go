@@ -74,11 +74,21 @@ func (tt *tui) waitScreen(want string) {
 			seen = append(seen, ev)
 			if strings.HasPrefix(ev, want) {
 				tt.settle()
+				tt.checkHelp(ev)
 				return
 			}
 		case <-deadline:
 			tt.t.Fatalf("screen %q not shown; shown: %q", want, seen)
 		}
+	}
+}
+
+// checkHelp checks that the screen ends with its keyboard help.
+func (tt *tui) checkHelp(screen string) {
+	tt.t.Helper()
+	lines := strings.Split(stripANSI(tt.h.lastDrawn()), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "ctrl+c") && !strings.Contains(last, "enter") {
+		tt.t.Errorf("%s: no keyboard help on the last line %q", screen, last)
 	}
 }
 
