@@ -73,23 +73,10 @@ func TestAnswersConfig(t *testing.T) {
 			a := DefaultAnswers()
 			a.AD.Host = "dc1.corp.example.com"
 			tc.edit(&a)
-			want := sync.Config{
-				AD: sync.ADConfig{Host: "dc1.corp.example.com", Transport: "ldaps", ObjectTypes: []string{"users", "groups"}},
-				Entra: sync.EntraConfig{
-					TenantID:      "8a3c5e2f-5b0c-4d7e-9a41-2f6b1c0d9e77",
-					InitialDomain: "contoso.onmicrosoft.com",
-				},
-				Sync: sync.SyncConfig{
-					SourceAnchor:             "ms-DS-ConsistencyGuid",
-					Interval:                 sync.Duration(5 * time.Minute),
-					FullInterval:             sync.Duration(24 * time.Hour),
-					SchedulerEnabled:         true,
-					DeletionThreshold:        500,
-					DeletionThresholdPercent: 10,
-					MemberRemovalThreshold:   500,
-					OptionalAttributes:       OptionalAttributes,
-				},
-			}
+			want := sync.DefaultConfig()
+			want.AD.Host = "dc1.corp.example.com"
+			want.Entra.TenantID = "8a3c5e2f-5b0c-4d7e-9a41-2f6b1c0d9e77"
+			want.Entra.InitialDomain = "contoso.onmicrosoft.com"
 			tc.want(&want)
 			if got := a.Config(testTenant); !reflect.DeepEqual(got, want) {
 				t.Errorf("Config:\n got %+v\nwant %+v", got, want)
@@ -130,9 +117,12 @@ func TestAnswersFromConfigDefaults(t *testing.T) {
 	got := AnswersFromConfig(sync.Config{AD: sync.ADConfig{Host: "dc1"}})
 	d := DefaultAnswers()
 	if got.AD.Transport != TransportLDAPS || got.SourceAnchor != d.SourceAnchor || got.Interval != d.Interval ||
-		got.FullInterval != d.FullInterval || got.DeletionThreshold != d.DeletionThreshold ||
-		!reflect.DeepEqual(got.ObjectTypes, d.ObjectTypes) {
-		t.Errorf("empty fields did not take their defaults: %+v", got)
+		got.FullInterval != d.FullInterval {
+		t.Errorf("empty fields without a meaning of their own did not take their defaults: %+v", got)
+	}
+	// A zero threshold refuses every delete: it is kept, not defaulted.
+	if got.DeletionThreshold != 0 || got.MemberRemovalThreshold != 0 {
+		t.Errorf("zero thresholds were replaced: %+v", got)
 	}
 }
 
@@ -165,17 +155,20 @@ func TestAnswersValidate(t *testing.T) {
 		want []string // substrings of the error; none: valid
 	}{
 		"valid":           {edit: func(*Answers) {}},
-		"no host":         {edit: func(a *Answers) { a.AD.Host = "" }, want: []string{"domain controller's DNS name"}},
-		"scheme in host":  {edit: func(a *Answers) { a.AD.Host = "ldaps://dc1" }, want: []string{"without a scheme: dc1"}},
-		"plain ldap":      {edit: func(a *Answers) { a.AD.Transport = "ldap" }, want: []string{`"ldap" is not supported`}},
+		"no host":         {edit: func(a *Answers) { a.AD.Host = "" }, want: []string{"ad.host: required"}},
+		"scheme in host":  {edit: func(a *Answers) { a.AD.Host = "ldaps://dc1" }, want: []string{`ad.host: "ldaps://dc1" is a URL`}},
+		"plain ldap":      {edit: func(a *Answers) { a.AD.Transport = "ldap" }, want: []string{`ad.transport: "ldap" is not offered`}},
 		"bare admin name": {edit: func(a *Answers) { a.Admin.User = "admin" }, want: []string{`write DOMAIN\admin or admin@<domain>`}},
 		"no password":     {edit: func(a *Answers) { a.Admin.Password = "" }, want: []string{"password is empty"}},
 		"several at once": {
 			edit: func(a *Answers) { a.ObjectTypes = nil; a.Interval = 10 * time.Second; a.DeletionThresholdPercent = 101 },
-			want: []string{"no object types", "10s is too short", "101 % is out of range"},
+			want: []string{"ad.objectTypes: empty", "sync.interval: 10s is below the minimum", "sync.deletionThresholdPercent: 101 is not a percentage"},
 		},
-		"unknown attribute": {edit: func(a *Answers) { a.OptionalAttributes = []string{"pager"} }, want: []string{`"pager" is unknown`}},
-		"full before delta": {edit: func(a *Answers) { a.FullInterval = time.Minute }, want: []string{"shorter than the sync interval"}},
+		"unknown attribute":           {edit: func(a *Answers) { a.OptionalAttributes = []string{"pager"} }, want: []string{`sync.optionalAttributes[0]: "pager" is not an optional attribute`}},
+		"unknown soft match":          {edit: func(a *Answers) { a.SoftMatch = []string{"employeeId"} }, want: []string{`sync.softMatch[0]: "employeeId" is not a soft-match attribute`}},
+		"zero thresholds are allowed": {edit: func(a *Answers) { a.DeletionThreshold, a.MemberRemovalThreshold = 0, 0 }},
+		"negative threshold":          {edit: func(a *Answers) { a.DeletionThreshold = -1 }, want: []string{"sync.deletionThreshold: -1 is negative"}},
+		"full before delta":           {edit: func(a *Answers) { a.FullInterval = time.Minute }, want: []string{"sync.fullInterval: 1m0s is shorter"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -45,8 +45,9 @@ func (s *setup) express(ctx context.Context, f frame) (nav, error) {
 			bullets(w,
 				"one forest, every domain and OU",
 				"users and security groups",
-				"every mapped attribute, including "+strings.Join(d.OptionalAttributes[:4], ", ")+" and manager",
+				"every mapped attribute: names, mail, job, address, phones, employeeId, manager",
 				"source anchor "+d.SourceAnchor+" (objectGUID when it is empty)",
+				"existing cloud users are never adopted: a conflict is reported instead",
 				fmt.Sprintf("a delta sync every %s, a full sync every %s", interval(d.Interval), interval(d.FullInterval)),
 				fmt.Sprintf("no run deletes more than %d objects (or %d %% of them)", d.DeletionThreshold, d.DeletionThresholdPercent),
 				"the initial sync right after configuration",
@@ -175,7 +176,7 @@ func (s *setup) ad(ctx context.Context, f frame) (nav, error) {
 		s.a.AD = ADConnection{Host: h, Port: port, Transport: transport, CAFile: strings.TrimSpace(ca)}
 		s.a.Admin = Credentials{User: strings.TrimSpace(user), Password: password}
 		if err == nil {
-			err = errors.Join(s.a.validateConnection(), s.a.validateAdmin(), checkCAFile(s.a.AD.CAFile))
+			err = errors.Join(s.a.configProblems("ad."), s.a.validateAdmin(), checkCAFile(s.a.AD.CAFile))
 		}
 		if err != nil {
 			problem = err

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -94,11 +93,12 @@ func (c *settings) objectTypes(ctx context.Context, f frame) (nav, error) {
 		if n != navNext {
 			return n, err
 		}
-		if len(types) == 0 {
-			problem = errors.New("no object types selected: select users, groups or both")
+		a := *c.a
+		a.ObjectTypes = types
+		if problem = a.configProblems("ad.objectTypes"); problem != nil {
 			continue
 		}
-		c.a.ObjectTypes = types
+		*c.a = a
 		return navNext, nil
 	}
 }
@@ -107,11 +107,12 @@ func (c *settings) objectTypes(ctx context.Context, f frame) (nav, error) {
 func (c *settings) attributes(ctx context.Context, f frame) (nav, error) {
 	attrs := slices.Clone(c.a.OptionalAttributes)
 	f.body = func(_ *styles, w int) string {
-		return wrap("The identity, the names, the UPN, accountEnabled and group membership are always synced. "+
-			"Untick the attributes Entra should not receive.", w)
+		return wrap("The display name, mailNickname, the UPN, accountEnabled and group membership are always "+
+			"synced. Untick the attributes Entra should not receive.", w)
 	}
-	opts := make([]huh.Option[string], len(OptionalAttributes))
-	for i, a := range OptionalAttributes {
+	all := sync.AllOptionalAttributes()
+	opts := make([]huh.Option[string], len(all))
+	for i, a := range all {
 		opts[i] = huh.NewOption(a, a)
 	}
 	ms := multiSelect("Optional attributes", opts, &attrs)
@@ -157,11 +158,42 @@ var softMatchColumns = []column{
 	{title: "Note", width: 6},
 }
 
-// softMatch previews the existing cloud objects the first sync would
+// softMatch asks whether existing cloud users may be adopted (soft
+// match on UPN or mail) and previews which ones the first sync would
 // adopt instead of creating new ones.
 func (c *settings) softMatch(ctx context.Context, f frame) (nav, error) {
+	for {
+		by := slices.Clone(c.a.SoftMatch)
+		f.problem = nil
+		f.body = func(_ *styles, w int) string {
+			return paragraphs(w,
+				"A cloud user that entrasync did not create may already exist for an AD user, e.g. when "+
+					"mailboxes were moved to Exchange Online first. entrasync can adopt it (a soft match) "+
+					"and overwrite its values with AD's, or leave it alone and report the conflict.",
+				"Cloud users holding an admin role are never adopted.")
+		}
+		n, err := c.u.ask(ctx, f, form(multiSelect("Adopt existing cloud users that match on", []huh.Option[string]{
+			huh.NewOption("userPrincipalName", SoftMatchUPN),
+			huh.NewOption("mail (primary SMTP address)", SoftMatchMail),
+		}, &by)))
+		if n != navNext {
+			return n, err
+		}
+		c.a.SoftMatch = by
+		if len(by) == 0 {
+			return navNext, nil
+		}
+		n, err = c.softMatchPreview(ctx, f)
+		if n != navBack {
+			return n, err
+		}
+	}
+}
+
+// softMatchPreview lists the cloud objects the first sync would adopt.
+func (c *settings) softMatchPreview(ctx context.Context, f frame) (nav, error) {
 	var matches []SoftMatch
-	res, err := c.check(ctx, f, "Looking for matching cloud objects", func(ctx context.Context, _ *status) error {
+	res, err := c.check(ctx, f, "Looking for matching cloud users", func(ctx context.Context, _ *status) error {
 		var err error
 		matches, err = c.b.SoftMatches(ctx, c.cfg())
 		return err
@@ -184,7 +216,7 @@ func (c *settings) softMatch(ctx context.Context, f frame) (nav, error) {
 	}
 	f.body = func(st *styles, w int) string {
 		if len(matches) == 0 {
-			return wrap("No existing cloud user or group matches an AD object: the first sync creates every object.", w)
+			return wrap("No existing cloud user matches an AD user: the first sync creates every user.", w)
 		}
 		return wrap(fmt.Sprintf("The first sync adopts %s instead of creating new ones, and overwrites "+
 			"their values with AD's. A match with a note is refused and reported.",
@@ -205,8 +237,8 @@ func (c *settings) schedule(ctx context.Context, f frame) (nav, error) {
 				"compares everything, also with what Entra holds, and repairs drift.", w)
 		}
 		n, err := c.u.ask(ctx, f, form(
-			c.input("Delta sync every (e.g. 5m, at least 30s)", &delta, validateDuration(minInterval)),
-			c.input("Full sync at least every (e.g. 24h)", &full, validateDuration(minInterval)),
+			c.input("Delta sync every (e.g. 5m, at least 30s)", &delta, validateDuration(sync.MinInterval)),
+			c.input("Full sync at least every (e.g. 24h)", &full, validateDuration(sync.MinInterval)),
 		))
 		if n != navNext {
 			return n, err
@@ -214,7 +246,7 @@ func (c *settings) schedule(ctx context.Context, f frame) (nav, error) {
 		a := *c.a
 		a.Interval, _ = time.ParseDuration(strings.TrimSpace(delta))
 		a.FullInterval, _ = time.ParseDuration(strings.TrimSpace(full))
-		if err := a.validateSync(); err != nil {
+		if err := a.configProblems("sync."); err != nil {
 			problem = err
 			continue
 		}
@@ -236,9 +268,9 @@ func (c *settings) thresholds(ctx context.Context, f frame) (nav, error) {
 				"limits stops before writing anything and reports it, as Entra Connect does.", w)
 		}
 		n, err := c.u.ask(ctx, f, form(
-			c.input("Most objects one run may delete", &del, validateCount(1, 1_000_000)),
+			c.input("Most objects one run may delete (0: none)", &del, validateCount(0, 10_000_000)),
 			c.input("Most objects one run may delete, in % (0: no limit)", &pct, validateCount(0, 100)),
-			c.input("Most group members one run may remove", &mem, validateCount(1, 10_000_000)),
+			c.input("Most group members one run may remove (0: none)", &mem, validateCount(0, 10_000_000)),
 		))
 		if n != navNext {
 			return n, err
@@ -247,7 +279,7 @@ func (c *settings) thresholds(ctx context.Context, f frame) (nav, error) {
 		a.DeletionThreshold, _ = strconv.Atoi(strings.TrimSpace(del))
 		a.DeletionThresholdPercent, _ = strconv.Atoi(strings.TrimSpace(pct))
 		a.MemberRemovalThreshold, _ = strconv.Atoi(strings.TrimSpace(mem))
-		if err := a.validateSync(); err != nil {
+		if err := a.configProblems("sync."); err != nil {
 			problem = err
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/entrasync/entrasync/sync"
 )
 
 // settingsLines describes the sync settings, one per line.
@@ -15,8 +17,9 @@ func settingsLines(a Answers) []string {
 			scope = fmt.Sprintf("every domain, %s excluded", plural(len(a.Scope.Exclude), "OU", "OUs"))
 		}
 	}
-	attrs := fmt.Sprintf("%d of %d optional attributes", len(a.OptionalAttributes), len(OptionalAttributes))
-	if len(a.OptionalAttributes) == len(OptionalAttributes) {
+	all := len(sync.AllOptionalAttributes())
+	attrs := fmt.Sprintf("%d of %d optional attributes", len(a.OptionalAttributes), all)
+	if len(a.OptionalAttributes) == all {
 		attrs = "every optional attribute"
 	}
 	staging := "off"
@@ -27,8 +30,13 @@ func settingsLines(a Answers) []string {
 	if a.DeletionThresholdPercent > 0 {
 		pct = fmt.Sprintf("%d %%", a.DeletionThresholdPercent)
 	}
+	adopt := "never (conflicts are reported)"
+	if len(a.SoftMatch) > 0 {
+		adopt = "on " + strings.Join(a.SoftMatch, " or ")
+	}
 	return []string{
 		"Scope:          " + scope,
+		"Adopt existing: " + adopt,
 		"Objects:        " + strings.Join(a.ObjectTypes, ", ") + "; " + attrs,
 		"Source anchor:  " + a.SourceAnchor,
 		"Schedule:       delta every " + interval(a.Interval) + ", full every " + interval(a.FullInterval),

@@ -300,9 +300,9 @@ func TestSetupCustomizeAccessible(t *testing.T) {
 		linesEntra, linesAD, linesUPN,
 		[]string{"3", "0", ""},      // OUs: untick Service; done; Continue
 		[]string{"0", ""},           // object types as they are
-		[]string{"14", "0", ""},     // attributes: untick manager
+		[]string{"17", "0", ""},     // attributes: untick manager
 		[]string{"2", ""},           // objectGUID
-		[]string{""},                // soft-match preview
+		[]string{"1", "0", "", ""},  // adopt on UPN; done; Continue; the preview: Continue
 		[]string{"10m", "", ""},     // schedule
 		[]string{"100", "", "", ""}, // thresholds
 		[]string{"y", ""},           // staging mode on
@@ -319,7 +319,8 @@ func TestSetupCustomizeAccessible(t *testing.T) {
 	}{
 		{"scope", c.AD.Scope, sync.ScopeConfig{Exclude: []string{"OU=Service,DC=corp,DC=example,DC=com"}}},
 		{"attributes", slices.Contains(c.Sync.OptionalAttributes, "manager"), false},
-		{"attribute count", len(c.Sync.OptionalAttributes), len(OptionalAttributes) - 1},
+		{"attribute count", len(c.Sync.OptionalAttributes), len(sync.AllOptionalAttributes()) - 1},
+		{"soft match", c.Sync.SoftMatch, []string{"userPrincipalName"}},
 		{"anchor", c.Sync.SourceAnchor, AnchorObjectGUID},
 		{"interval", c.Sync.Interval, sync.Duration(10 * time.Minute)},
 		{"threshold", c.Sync.DeletionThreshold, 100},
