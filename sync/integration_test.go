@@ -312,18 +312,32 @@ func (h *harness) manager(id string) string {
 	return ""
 }
 
-// writes counts the Graph writes the emulator logged since mark, batch
-// items included ($batch envelopes themselves are POSTs that write
-// nothing and are not counted).
+// writesSince returns the Graph writes the emulator logged since mark,
+// batch items included ($batch envelopes, POSTs that write nothing
+// themselves, and token requests are left out).
 func (h *harness) writesSince(mark int) []entratest.Request {
 	var out []entratest.Request
 	for _, r := range h.srv.Requests()[mark:] {
-		if r.Method != "GET" && !strings.HasSuffix(r.Path, "/$batch") && !strings.Contains(r.Path, "/oauth2/") {
+		if r.Method != "GET" && !strings.HasSuffix(r.Path, "/$batch") && !isTokenRequest(r) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
+// isTokenRequest reports whether r asks the identity platform for a token.
+func isTokenRequest(r entratest.Request) bool {
+	return r.Method == "POST" && strings.HasSuffix(r.Path, "/oauth2/v2.0/token")
+}
+
 // mark returns the position in the emulator's request log.
 func (h *harness) mark() int { return len(h.srv.Requests()) }
+
+// warning returns the run's warning with code, if any.
+func warning(s RunSummary, code string) (Warning, bool) {
+	i := slices.IndexFunc(s.Warnings, func(w Warning) bool { return w.Code == code })
+	if i < 0 {
+		return Warning{}, false
+	}
+	return s.Warnings[i], true
+}
