@@ -76,8 +76,9 @@ type Backend interface {
 	// Configure runs the setup actions: it creates the AD connector
 	// account and the Entra application, grants its permissions, verifies
 	// both identities, fills the generated fields of cfg (BindUser,
-	// PasswordFile, ClientID, CertificateFile) and saves the configuration
-	// and the secrets. It reports each action through events, from the
+	// PasswordFile, ClientID, CertificateFile, and the Entra endpoints and
+	// CA file it was built with when they are not the defaults) and saves
+	// the configuration and the secrets. It reports each action through events, from the
 	// calling goroutine, in order. Everything it creates is recorded as it
 	// is created, so Uninstall removes it even when Configure stopped half
 	// way; the returned Setup lists what exists, also with an error.

@@ -440,7 +440,7 @@ func (m *menu) actions(ctx context.Context, f frame, label string, fn func(conte
 		if len(lines) == 0 {
 			return ""
 		}
-		return renderActions(st, lines, w)
+		return renderActions(st, lines, w, "›")
 	}
 	n, err = m.done(ctx, f, "Back to the menu")
 	return n, taskErr, err

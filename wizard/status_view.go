@@ -10,14 +10,15 @@ import (
 
 // renderStatus draws a task's live status in the terminal UI within
 // width × height: the device code (with a QR code when there is room),
-// the actions with their marks, and a sync's progress.
-func renderStatus(st *styles, sn snapshot, width, height int, isDark bool) string {
+// the actions with their marks (spin on the running one), and a sync's
+// progress.
+func renderStatus(st *styles, sn snapshot, width, height int, isDark bool, spin string) string {
 	var parts []string
 	if sn.device != nil {
 		parts = append(parts, renderDevice(st, *sn.device, width, height, isDark))
 	}
 	if len(sn.actions) > 0 {
-		parts = append(parts, renderActions(st, sn.actions, width))
+		parts = append(parts, renderActions(st, sn.actions, width, spin))
 	}
 	if sn.progress != nil {
 		parts = append(parts, renderProgress(st, sn, width))
@@ -51,8 +52,9 @@ func renderDevice(st *styles, dc DeviceCode, width, height int, isDark bool) str
 	return text
 }
 
-// renderActions draws one line per action: its mark, title and detail.
-func renderActions(st *styles, acts []actionLine, width int) string {
+// renderActions draws one line per action: its mark (spin while it
+// runs), title and detail.
+func renderActions(st *styles, acts []actionLine, width int, spin string) string {
 	var b strings.Builder
 	for i, a := range acts {
 		if i > 0 {
@@ -67,7 +69,7 @@ func renderActions(st *styles, acts []actionLine, width int) string {
 		case ActionSkipped:
 			mark = st.dim.Render(markSkipped)
 		case ActionRunning:
-			mark = st.selected.Render("›")
+			mark = st.selected.Render(spin)
 		default:
 			mark = st.dim.Render(markPending)
 		}

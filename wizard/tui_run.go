@@ -36,7 +36,8 @@ func (s *runScreen) view(h *host, width, height int) string {
 		label = h.spin.View() + " " + h.st.warn.Render(s.stopping)
 	}
 	used := lines(strings.Join(parts, "\n")) + 2
-	st := renderStatus(h.st, s.req.st.snap(), width, height-used, h.isDark)
+	spin := strings.TrimSpace(stripANSI(h.spin.View()))
+	st := renderStatus(h.st, s.req.st.snap(), width, height-used, h.isDark, spin)
 	if st != "" {
 		parts = append(parts, st, "")
 	}
