@@ -1,7 +1,9 @@
 package sync
 
 import (
-	"encoding/json"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,18 +58,32 @@ type Change struct {
 // key identifies a change within a plan.
 func (c *Change) key() string { return string(c.Op) + "|" + c.Anchor }
 
-// fingerprint computes c.Fingerprint.
+// fingerprint computes c.Fingerprint: a digest of what the change does
+// and of the values it replaces.
 func (c *Change) fingerprint() string {
-	b, _ := json.Marshal(struct {
-		Op      ChangeOp
-		Kind    Kind
-		Anchor  string
-		EntraID string
-		New     Attributes
-		Old     Attributes
-		Members []string
-	}{c.Op, c.Kind, c.Anchor, c.EntraID, c.Attributes, c.Old, c.Members})
-	return digest(b)
+	h := sha256.New()
+	field := func(s string) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		h.Write([]byte(s))
+	}
+	attrs := func(a Attributes) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(a))))
+		for _, k := range a.Names() {
+			field(k)
+			field(a[k])
+		}
+	}
+	field(string(c.Op))
+	field(c.Kind.String())
+	field(c.Anchor)
+	field(c.EntraID)
+	attrs(c.Attributes)
+	attrs(c.Old)
+	h.Write(binary.AppendUvarint(nil, uint64(len(c.Members))))
+	for _, m := range c.Members {
+		field(m)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // PlanCounts summarises a plan.

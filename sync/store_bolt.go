@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,7 @@ var (
 
 	keySchema = []byte("schema")
 	keyCursor = []byte("cursor")
+	keyCount  = []byte("count") // number of records: Stats would walk every page
 )
 
 // OpenBoltStore opens (creating it, mode 0600, when missing) the store file
@@ -219,7 +221,9 @@ func (s *BoltStore) ForEachRetry(fn func(*Record) error) error {
 func (s *BoltStore) Len() (int, error) {
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketObjects).Stats().KeyN
+		if v := tx.Bucket(bucketMeta).Get(keyCount); v != nil {
+			n = int(binary.BigEndian.Uint64(v))
+		}
 		return nil
 	})
 	return n, err
@@ -255,7 +259,15 @@ func (s *BoltStore) Commit(b Batch) error {
 	}
 	return s.update(func(tx *bolt.Tx) error {
 		objs := tx.Bucket(bucketObjects)
+		meta := tx.Bucket(bucketMeta)
+		var count uint64
+		if v := meta.Get(keyCount); v != nil {
+			count = binary.BigEndian.Uint64(v)
+		}
 		for _, a := range b.Delete {
+			if objs.Get([]byte(a)) != nil {
+				count--
+			}
 			if err := unindex(tx, a); err != nil {
 				return err
 			}
@@ -268,6 +280,9 @@ func (s *BoltStore) Commit(b Batch) error {
 		}
 		for i, r := range b.Put {
 			key := []byte(r.Anchor)
+			if objs.Get(key) == nil {
+				count++
+			}
 			if err := unindex(tx, r.Anchor); err != nil {
 				return err
 			}
@@ -296,8 +311,11 @@ func (s *BoltStore) Commit(b Batch) error {
 				}
 			}
 		}
+		if err := meta.Put(keyCount, binary.BigEndian.AppendUint64(nil, count)); err != nil {
+			return err
+		}
 		if cur != nil {
-			return tx.Bucket(bucketMeta).Put(keyCursor, cur)
+			return meta.Put(keyCursor, cur)
 		}
 		return nil
 	})

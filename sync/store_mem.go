@@ -16,6 +16,7 @@ type MemStore struct {
 	closed  bool
 	records map[string]*Record
 	keys    map[string][4]string // anchor → its index keys
+	retry   map[string]bool      // anchors whose record needs another look
 	index   [4]map[string]string // by Index
 	cursor  *Cursor
 	runs    []RunSummary // oldest first
@@ -26,7 +27,7 @@ var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty in-memory store.
 func NewMemStore() *MemStore {
-	s := &MemStore{records: make(map[string]*Record), keys: make(map[string][4]string), plans: make(map[string][]byte)}
+	s := &MemStore{records: make(map[string]*Record), keys: make(map[string][4]string), retry: make(map[string]bool), plans: make(map[string][]byte)}
 	for i := range s.index {
 		s.index[i] = make(map[string]string)
 	}
@@ -113,10 +114,8 @@ func (s *MemStore) ForEachRetry(fn func(*Record) error) error {
 		return err
 	}
 	var recs []*Record
-	for _, a := range slices.Sorted(maps.Keys(s.records)) {
-		if r := s.records[a]; r.needsRetry() {
-			recs = append(recs, r.clone())
-		}
+	for _, a := range slices.Sorted(maps.Keys(s.retry)) {
+		recs = append(recs, s.records[a].clone())
 	}
 	s.mu.RUnlock()
 	for _, r := range recs {
@@ -162,6 +161,9 @@ func (s *MemStore) Commit(b Batch) error {
 		s.records[c.Anchor] = c
 		keys := c.indexKeys()
 		s.keys[c.Anchor] = keys
+		if c.needsRetry() {
+			s.retry[c.Anchor] = true
+		}
 		for i, k := range keys {
 			if k != "" {
 				s.index[i][k] = c.Anchor
@@ -187,6 +189,7 @@ func (s *MemStore) remove(anchor string) {
 	}
 	delete(s.records, anchor)
 	delete(s.keys, anchor)
+	delete(s.retry, anchor)
 }
 
 // Cursor implements [Store].
