@@ -29,12 +29,13 @@ func (r *run) apply() error {
 	r.uncommitted = make(map[string]bool)
 	r.created = make(map[string]bool)
 	r.membersFromEntra = make(map[string]bool)
-	r.progress(PhaseApply, 0, len(r.plan.Changes))
 	byOp := make(map[ChangeOp][]*Change)
 	for i := range r.plan.Changes {
 		c := &r.plan.Changes[i]
 		byOp[c.Op] = append(byOp[c.Op], c)
+		r.applyTotal += writesFor(c)
 	}
+	r.progress(PhaseApply, 0, r.applyTotal)
 	if err := r.applyCreates(byOp[OpCreate]); err != nil {
 		return err
 	}
@@ -78,10 +79,26 @@ func (r *run) send(ps []pending) error {
 	if err := r.commitTouched(); err != nil {
 		return err
 	}
+	r.applied += len(ps)
+	r.progress(PhaseApply, r.applied, max(r.applyTotal, r.applied))
 	if denied != nil {
 		return Permanent(fmt.Errorf("sync: Entra refused a write, so every other would fail too: %w", denied))
 	}
 	return nil
+}
+
+// writesFor estimates how many writes a change takes, for progress.
+func writesFor(c *Change) int {
+	n := 1
+	switch c.Op {
+	case OpAddMembers, OpRemoveMembers:
+		n = (len(c.Members) + MaxMembersPerWrite - 1) / MaxMembersPerWrite
+	case OpCreate, OpUpdate, OpAdopt:
+		if _, ok := c.Attributes[AttrManager]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 // stopped reports whether the run must stop before the next batch.

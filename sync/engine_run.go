@@ -54,15 +54,16 @@ type run struct {
 	keepCursor bool     // a saved plan left changes unapplied: do not move the cursor
 
 	// Apply bookkeeping, by anchor.
-	attempted        map[string]bool // a write was sent
-	failed           map[string]bool // a write failed
-	unresolved       map[string]bool // a reference had no Entra id yet
-	uncommitted      map[string]bool // touched since the last commit
-	created          map[string]bool // created by this run
-	membersFromEntra map[string]bool // working Members initialised from Entra's list (full runs)
-	deleted          []string
-	retries          []pending // second attempts within a batch (quarantined UPNs)
-	committedDeletes int
+	attempted           map[string]bool // a write was sent
+	failed              map[string]bool // a write failed
+	unresolved          map[string]bool // a reference had no Entra id yet
+	uncommitted         map[string]bool // touched since the last commit
+	created             map[string]bool // created by this run
+	membersFromEntra    map[string]bool // working Members initialised from Entra's list (full runs)
+	deleted             []string
+	retries             []pending // second attempts within a batch (quarantined UPNs)
+	committedDeletes    int
+	applied, applyTotal int // writes sent and expected, for progress
 }
 
 func (r *run) do() error {

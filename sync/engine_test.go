@@ -584,14 +584,29 @@ func TestProgressEvents(t *testing.T) {
 	env := newTestEnv(t)
 	seedCompany(env.src)
 	var phases []Phase
+	var apply []Progress
 	env.run(RunOptions{Progress: func(p Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
 			phases = append(phases, p.Phase)
+		}
+		if p.Phase == PhaseApply {
+			apply = append(apply, p)
 		}
 	}})
 	want := []Phase{PhaseImport, PhasePlan, PhaseApply, PhaseDone}
 	if !reflect.DeepEqual(phases, want) {
 		t.Errorf("phases = %v, want %v", phases, want)
+	}
+	if len(apply) < 3 {
+		t.Fatalf("%d apply events, want one per batch", len(apply))
+	}
+	for i := 1; i < len(apply); i++ {
+		if apply[i].Done < apply[i-1].Done || apply[i].Total != apply[0].Total {
+			t.Errorf("apply event %d = %d/%d after %d/%d: want Done rising and Total fixed", i, apply[i].Done, apply[i].Total, apply[i-1].Done, apply[i-1].Total)
+		}
+	}
+	if last := apply[len(apply)-1]; last.Done != last.Total || last.Counts.Created != 8 {
+		t.Errorf("last apply event = %d/%d with %d created, want all done and 8 created", last.Done, last.Total, last.Counts.Created)
 	}
 }
 
