@@ -56,7 +56,9 @@ func (c *Client) ApplyWrites(ctx context.Context, writes []Write) []WriteResult 
 		case results[i].Err != nil:
 		case q.open[i] > 0:
 			results[i].Err = fmt.Errorf("entra: %s: %w", writes[i].Kind, context.Cause(ctx))
-		case len(q.failed[i]) > 0:
+		case len(q.failed[i]) == 1:
+			results[i].Err = q.failed[i][0]
+		case len(q.failed[i]) > 1:
 			results[i].Err = errors.Join(q.failed[i]...)
 		default:
 			results[i].NoOp = q.noop[i]
@@ -312,7 +314,11 @@ func (c *Client) applyDirect(ctx context.Context, w Write) WriteResult {
 			noop = false
 		}
 	}
-	res.Err = errors.Join(errs...)
+	if len(errs) == 1 {
+		res.Err = errs[0]
+	} else {
+		res.Err = errors.Join(errs...) // nil when there are none
+	}
 	res.NoOp = noop && res.Err == nil
 	return res
 }

@@ -15,7 +15,7 @@ import (
 
 // emulator starts an emulator for t with fast pacing options for the
 // client: small backoffs so throttling tests stay quick.
-func emulator(t *testing.T, opts ...entratest.Option) (*entratest.Server, entra.Options) {
+func emulator(t testing.TB, opts ...entratest.Option) (*entratest.Server, entra.Options) {
 	t.Helper()
 	s := entratest.NewServer(t, opts...)
 	return s, optionsFor(s)
@@ -35,7 +35,7 @@ func optionsFor(s *entratest.Server) entra.Options {
 
 // testContext is a context that ends with the test, bounded so a hung
 // emulator fails the test instead of the whole run.
-func testContext(t *testing.T) context.Context {
+func testContext(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -59,7 +59,7 @@ func signIn(t *testing.T, s *entratest.Server, opts entra.Options, upn string) *
 
 // appClient signs in as a seeded application of the emulator with its
 // certificate.
-func appClient(t *testing.T, s *entratest.Server, opts entra.Options, name string) *entra.Client {
+func appClient(t testing.TB, s *entratest.Server, opts entra.Options, name string) *entra.Client {
 	t.Helper()
 	app, ok := s.App(name)
 	if !ok {
@@ -77,7 +77,7 @@ func appClient(t *testing.T, s *entratest.Server, opts entra.Options, name strin
 }
 
 // syncClient is a client for the emulator's seeded sync application.
-func syncClient(t *testing.T, s *entratest.Server, opts entra.Options) *entra.Client {
+func syncClient(t testing.TB, s *entratest.Server, opts entra.Options) *entra.Client {
 	t.Helper()
 	return appClient(t, s, opts, entratest.DefaultSyncApp)
 }

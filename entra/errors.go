@@ -66,6 +66,7 @@ type NotFoundError struct {
 	Graph *GraphError
 }
 
+// Error says what was not found.
 func (e *NotFoundError) Error() string {
 	return e.What + " not found"
 }
@@ -86,6 +87,7 @@ type ConflictError struct {
 	Graph    *GraphError
 }
 
+// Error names the property and the value already taken.
 func (e *ConflictError) Error() string {
 	if e.Property == "members" {
 		return fmt.Sprintf("%s is already a member", quoteOr(e.Value, "the object"))
@@ -110,6 +112,7 @@ type UPNDomainError struct {
 	Graph             *GraphError
 }
 
+// Error names the unverified domain and what to do.
 func (e *UPNDomainError) Error() string {
 	domain := e.UserPrincipalName
 	if i := strings.LastIndexByte(domain, '@'); i >= 0 {
@@ -148,6 +151,7 @@ type ForbiddenError struct {
 	Graph      *GraphError
 }
 
+// Error names the missing permission or role and how to get it.
 func (e *ForbiddenError) Error() string {
 	switch e.Reason {
 	case ConsentMissing:
@@ -177,6 +181,7 @@ type ThrottledError struct {
 	Graph      *GraphError
 }
 
+// Error says Graph asked to wait, and for how long.
 func (e *ThrottledError) Error() string {
 	s := "throttled by Microsoft Graph"
 	if e.Graph != nil && e.Graph.Status != http.StatusTooManyRequests {
@@ -206,6 +211,7 @@ type UnauthorizedError struct {
 	cause       error
 }
 
+// Error gives the identity platform's code and description and what to do.
 func (e *UnauthorizedError) Error() string {
 	var b strings.Builder
 	b.WriteString("sign-in failed")
@@ -252,6 +258,7 @@ type InvalidRequestError struct {
 	Graph     *GraphError
 }
 
+// Error gives Graph's message and, when known, what to do.
 func (e *InvalidRequestError) Error() string {
 	s := "invalid request"
 	if e.Target != "" {

@@ -20,7 +20,9 @@ type limiter struct {
 }
 
 func newLimiter(n int, window time.Duration) *limiter {
-	return &limiter{n: n, window: window, ring: make([]time.Time, 0, n)}
+	// The ring grows with use, up to n: a generous budget costs nothing
+	// until it is spent.
+	return &limiter{n: n, window: window, ring: make([]time.Time, 0, min(n, 1024))}
 }
 
 // reserve books k writes and returns when they may be sent: now, or later

@@ -128,6 +128,7 @@ type deviceCodeObserver struct {
 	refused []byte
 }
 
+// RoundTrip sends req and watches the answer.
 func (o *deviceCodeObserver) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := o.next.RoundTrip(req)
 	if err != nil {

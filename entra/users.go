@@ -136,6 +136,27 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) error {
 	return c.applyDirect(ctx, Write{Kind: OpSetManager, ID: id, ManagerID: managerID}).Err
 }
 
+// Manager returns the id of the manager of the user id, or "" when it has
+// none (https://learn.microsoft.com/graph/api/user-list-manager, read with
+// $expand=manager so that "no manager" and "no user" differ).
+func (c *Client) Manager(ctx context.Context, id string) (string, error) {
+	if err := checkID("get manager", id); err != nil {
+		return "", err
+	}
+	m, err := c.g.sdk.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id"}, Expand: []string{"manager($select=id)"}},
+	})
+	if err != nil {
+		ci := c.call("get manager", permUserReadWriteAll)
+		ci.what = "user " + id
+		return "", translate(err, ci)
+	}
+	if mgr := m.GetManager(); mgr != nil {
+		return deref(mgr.GetId()), nil
+	}
+	return "", nil
+}
+
 // RemoveManager removes the manager of the user id; none is not an error.
 func (c *Client) RemoveManager(ctx context.Context, id string) error {
 	return c.applyDirect(ctx, Write{Kind: OpRemoveManager, ID: id}).Err

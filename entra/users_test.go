@@ -198,3 +198,44 @@ func countRequests(s *entratest.Server, method, path string) int {
 	}
 	return n
 }
+
+// TestManager sets, reads and removes a manager, alone and in a batch
+// (https://learn.microsoft.com/graph/api/user-post-manager,
+// user-delete-manager).
+func TestManager(t *testing.T) {
+	s, opts := emulator(t)
+	ctx := testContext(t)
+	c := syncClient(t, s, opts)
+	ids := createUsers(t, c, "org", 3)
+	boss, staff, other := ids[0], ids[1], ids[2]
+
+	if err := c.SetManager(ctx, staff, boss); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Manager(ctx, staff); err != nil || got != boss {
+		t.Errorf("Manager = %q, %v; want %s", got, err, boss)
+	}
+	r := c.ApplyWrites(ctx, []entra.Write{{Kind: entra.OpSetManager, ID: other, ManagerID: boss}})[0]
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if got, _ := c.Manager(ctx, other); got != boss {
+		t.Errorf("manager set in a batch = %q, want %s", got, boss)
+	}
+	if err := c.RemoveManager(ctx, staff); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Manager(ctx, staff); err != nil || got != "" {
+		t.Errorf("Manager after removal = %q, %v; want none", got, err)
+	}
+	r = c.ApplyWrites(ctx, []entra.Write{{Kind: entra.OpRemoveManager, ID: staff}})[0]
+	if r.Err != nil || !r.NoOp {
+		t.Errorf("removing a manager already gone: %+v, want a no-op success", r)
+	}
+	if _, err := c.Manager(ctx, "00000000-0000-0000-0000-0000000000ff"); !errors.Is(err, entra.ErrNotFound) {
+		t.Errorf("manager of a missing user: %v, want ErrNotFound", err)
+	}
+	if err := c.SetManager(ctx, staff, "00000000-0000-0000-0000-0000000000ff"); !errors.Is(err, entra.ErrNotFound) {
+		t.Errorf("a manager that does not exist: %v, want ErrNotFound", err)
+	}
+}
