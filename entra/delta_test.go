@@ -81,12 +81,6 @@ func TestGroupsDelta(t *testing.T) {
 		t.Fatal(err)
 	}
 	link, err := c.GroupsDelta(ctx, "", func(entra.GroupChange) error { return nil })
-	if err != nil && strings.Contains(err.Error(), "Could not find a property named 'members'") {
-		// group-delta.md: "You can use $select=members to get membership
-		// changes"; the emulator does not accept it yet (reported to its
-		// author). Remove this skip when it does.
-		t.Skipf("emulator refuses $select=members on groups/delta: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

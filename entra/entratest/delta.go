@@ -55,6 +55,28 @@ func decodeDelta(tok string, k kind) (*deltaState, bool) {
 	return &st, true
 }
 
+// dropSelectMembers removes members from the request's $select and says
+// whether it was there.
+func dropSelectMembers(c *call) bool {
+	raw := c.query.Get("$select")
+	if raw == "" {
+		return false
+	}
+	var kept []string
+	found := false
+	for _, n := range strings.Split(raw, ",") {
+		if strings.EqualFold(strings.TrimSpace(n), "members") {
+			found = true
+			continue
+		}
+		kept = append(kept, n)
+	}
+	if found {
+		c.query.Set("$select", strings.Join(kept, ","))
+	}
+	return found
+}
+
 // https://learn.microsoft.com/graph/api/user-delta
 func (s *Server) deltaUsers(c *call) reply {
 	a := readUsers
@@ -96,15 +118,17 @@ func (s *Server) delta(c *call, k kind) reply {
 		}
 	default:
 		st = &deltaState{Kind: k, Upto: s.dir.stamp}
-		sel, names, e := parseSelect(c, sch)
+		// group-delta: "You can use $select=members to get membership
+		// changes"; members is a navigation property, not in the schema.
+		selectsMembers := k == kindGroup && dropSelectMembers(c)
+		_, names, e := parseSelect(c, sch)
 		if e != nil {
 			return e.reply(c)
 		}
-		_ = sel
 		st.Sel = names
 		switch exp := c.query.Get("$expand"); {
 		case exp == "":
-			st.Members = k == kindGroup && names == nil
+			st.Members = k == kindGroup && (names == nil || selectsMembers)
 		case k == kindGroup && strings.EqualFold(exp, "members"):
 			st.Members = true
 		default:

@@ -123,6 +123,32 @@ func TestUserDeltaSelectAndFilter(t *testing.T) {
 	want(t, c.do(http.MethodGet, link, nil), http.StatusGone, "syncStateNotFound")
 }
 
+// TestGroupDeltaSelectMembers follows group-delta: "You can use
+// $select=members to get membership changes"
+// (https://learn.microsoft.com/graph/api/group-delta).
+func TestGroupDeltaSelectMembers(t *testing.T) {
+	s := newServer(t)
+	c := syncApp(t, s)
+	g := s.Groups()[0]
+	items, _ := deltaRound(t, c, "/groups/delta?$select=displayName,members")
+	if len(items) != 1 {
+		t.Fatalf("initial round: got %d groups, want 1", len(items))
+	}
+	if items[0]["displayName"] != g.String("displayName") {
+		t.Errorf("displayName: got %v, want %q", items[0]["displayName"], g.String("displayName"))
+	}
+	if _, has := items[0]["description"]; has {
+		t.Errorf("unselected description returned: %v", items[0])
+	}
+	if md, _ := items[0]["members@delta"].([]any); len(md) != len(g.Members) {
+		t.Errorf("members@delta: got %v, want the %d members", md, len(g.Members))
+	}
+	items, _ = deltaRound(t, c, "/groups/delta?$select=displayName")
+	if _, has := items[0]["members@delta"]; has {
+		t.Errorf("members@delta without $select=members: got %v", items[0])
+	}
+}
+
 func TestGroupDelta(t *testing.T) {
 	s := newServer(t)
 	c := syncApp(t, s)
