@@ -168,6 +168,8 @@ func (t *EntraTarget) usersByAnchor(ctx context.Context, anchors []string) ([]Ta
 			return nil
 		case err != nil:
 			return callError("look up a user by onPremisesImmutableId", err)
+		case u.OnPremisesImmutableID != anchors[i]:
+			return nil // Graph's eq ignores case; anchors do not
 		}
 		o := userObject(u)
 		found[i] = &o
