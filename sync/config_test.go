@@ -263,3 +263,34 @@ func validConfig(t *testing.T) Config {
 	}
 	return cfg
 }
+
+// TestConfigDocExampleParses keeps the YAML example in Config's doc comment
+// valid.
+func TestConfigDocExampleParses(t *testing.T) {
+	src, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yaml []string
+	in := false
+	for line := range strings.Lines(string(src)) {
+		switch {
+		case strings.HasPrefix(line, "// A complete example:"):
+			in = true
+		case in && strings.HasPrefix(line, "//\t"):
+			yaml = append(yaml, strings.TrimPrefix(line, "//\t"))
+		case in && strings.HasPrefix(line, "type Config struct"):
+			in = false
+		}
+	}
+	if len(yaml) < 20 {
+		t.Fatalf("found %d lines of example in config.go, want the whole example", len(yaml))
+	}
+	cfg, err := ParseConfig([]byte(strings.Join(yaml, "")))
+	if err != nil {
+		t.Fatalf("the example in Config's doc comment does not parse: %v", err)
+	}
+	if cfg.AD.Host != "dc1.corp.example.com" || cfg.Sync.SourceAnchor != AnchorConsistencyGUID {
+		t.Errorf("example parsed to %+v", cfg)
+	}
+}

@@ -18,6 +18,7 @@ type FieldError struct {
 	Message string
 }
 
+// Error returns the message.
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // ValidationError lists every problem [Config.Validate] found, so a user
@@ -26,6 +27,7 @@ type ValidationError struct {
 	Problems []FieldError
 }
 
+// Error returns the message.
 func (e *ValidationError) Error() string {
 	if len(e.Problems) == 1 {
 		return "invalid configuration: " + e.Problems[0].Error()

@@ -222,6 +222,7 @@ type PlanStaleError struct {
 	More int
 }
 
+// Error returns the message, naming what went wrong and how to fix it.
 func (e *PlanStaleError) Error() string {
 	s := fmt.Sprintf("sync: saved plan %s is stale: %s", e.PlanID, strings.Join(e.Reasons, "; "))
 	if e.More > 0 {

@@ -37,6 +37,7 @@ type ConflictError struct {
 	Err      error // the Target's own error, for the log
 }
 
+// Error returns the message.
 func (e *ConflictError) Error() string {
 	s := fmt.Sprintf("%s %q is already used by another object", e.Property, e.Value)
 	if e.HolderID != "" {
@@ -61,6 +62,7 @@ type ThrottledError struct {
 	Err        error
 }
 
+// Error returns the message.
 func (e *ThrottledError) Error() string {
 	s := "throttled by Entra"
 	if e.RetryAfter > 0 {
@@ -84,6 +86,7 @@ type InvalidValueError struct {
 	Err                     error
 }
 
+// Error returns the message.
 func (e *InvalidValueError) Error() string {
 	s := fmt.Sprintf("%s %q refused: %s", e.Property, e.Value, e.Reason)
 	if e.Err != nil {
@@ -110,6 +113,7 @@ func Permanent(err error) error {
 
 type permanentError struct{ err error }
 
+// Error returns the message.
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 

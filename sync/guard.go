@@ -34,6 +34,7 @@ type GuardError struct {
 	Override string `json:"override,omitempty"`
 }
 
+// Error returns the message, naming what went wrong and how to fix it.
 func (e *GuardError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sync: %s: %s; nothing was written", e.Guard, e.Detail)
@@ -50,6 +51,7 @@ func (e *GuardError) Is(target error) bool { return target == ErrGuardTripped }
 // GuardErrors joins several tripped guards; errors.As finds the first.
 type GuardErrors []GuardError
 
+// Error returns the message.
 func (g GuardErrors) Error() string {
 	msgs := make([]string, len(g))
 	for i := range g {

@@ -24,6 +24,7 @@ type BusyError struct {
 	Path    string
 }
 
+// Error returns the message, naming what went wrong and how to fix it.
 func (e *BusyError) Error() string {
 	if e.PID == 0 {
 		return fmt.Sprintf("sync: another run is in progress (lock %s): wait for it to finish", e.Path)

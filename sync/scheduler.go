@@ -195,6 +195,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error returns the message.
 func (e *PanicError) Error() string { return fmt.Sprintf("sync: the run panicked: %v", e.Value) }
 
 func (s *Scheduler) runOnce(ctx context.Context, opts RunOptions) (sum RunSummary, err error) {

@@ -24,6 +24,7 @@ type InsecureSecretError struct {
 	Fix    string // "chmod 600 /var/lib/entrasync/ad-connector.secret"
 }
 
+// Error returns the message, naming what went wrong and how to fix it.
 func (e *InsecureSecretError) Error() string {
 	return fmt.Sprintf("sync: refusing secret file %s: %s (mode %04o): run `%s`", e.Path, e.Reason, e.Mode.Perm(), e.Fix)
 }
