@@ -36,6 +36,7 @@ func (c *testClock) add(d time.Duration) {
 func TestGoldenMenu(t *testing.T) {
 	tt := startMenuTUI(t, newMenuFake(), fixedNow)
 	tt.waitScreen("ask:Task menu")
+	tt.on("What do you want to do?")
 	requireGolden(t, tt.quitView())
 }
 
@@ -43,11 +44,14 @@ func TestMenuPreviewFilterTUI(t *testing.T) {
 	b := newMenuFake()
 	tt := startMenuTUI(t, b, fixedNow)
 	tt.waitScreen("ask:Task menu")
-	tt.key("down", "down", "enter")
+	tt.on("What do you want to do?", "down", "down")
+	tt.seeText("> Preview pending changes")
+	tt.key("enter")
 	tt.waitScreen("browse:Preview pending changes")
 	tt.key("/")
 	tt.typeText("carol")
 	tt.key("enter")
+	tt.seeText("filtered from 3")
 	requireGolden(t, stripANSI(tt.h.lastDrawn()))
 	tt.key("esc") // clears the filter
 	if v := stripANSI(tt.h.lastDrawn()); !strings.Contains(v, "ann@contoso.com") {
@@ -68,10 +72,10 @@ func TestMenuSyncProgressTUI(t *testing.T) {
 	clock := &testClock{t: fixedNow()}
 	tt := startMenuTUI(t, b, clock.now)
 	tt.waitScreen("ask:Task menu")
-	tt.key("enter")
+	tt.on("What do you want to do?", "enter")
 	tt.waitScreen("run:Sync now")
 	clock.add(30 * time.Second)
-	tt.settle()
+	tt.seeText("about 34s left")
 	requireGolden(t, stable(stripANSI(tt.h.lastDrawn())))
 	tt.key("ctrl+c", "y")
 	tt.waitScreen("ask:Sync now")
@@ -81,6 +85,6 @@ func TestMenuSyncProgressTUI(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, v)
 		}
 	}
-	tt.key("enter")
+	tt.on("Back to the menu", "enter")
 	tt.waitScreen("ask:Task menu")
 }

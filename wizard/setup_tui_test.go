@@ -19,19 +19,19 @@ func (tt *tui) walkTo(p pageID) {
 	if p == pageWelcome {
 		return
 	}
-	tt.key("enter")
+	tt.on("Continue", "enter")
 	tt.waitScreen("ask:Express settings")
 	if p == pageExpress {
 		return
 	}
-	tt.key("enter")
+	tt.on("Settings", "enter")
 	tt.waitScreen("ask:Connect to Entra ID") // the introduction
-	tt.key("enter")
+	tt.on("Sign in", "enter")
 	tt.waitScreen("ask:Connect to Entra ID") // signed in
 	if p == pageEntra {
 		return
 	}
-	tt.key("enter")
+	tt.on("Account", "enter")
 	tt.waitScreen("ask:Connect to AD DS")
 	if p == pageAD {
 		return
@@ -41,12 +41,12 @@ func (tt *tui) walkTo(p pageID) {
 	if p == pageSuffixes {
 		return
 	}
-	tt.key("enter", "x", "enter") // Continue; tick "without matching"
+	tt.tickContinue()
 	tt.waitScreen("ask:Ready to configure")
 	if p == pageReady {
 		return
 	}
-	tt.key("enter")
+	tt.on("Press Enter to install", "enter")
 	tt.waitScreen("run:Configuring")
 	if p == pageConfiguring {
 		return
@@ -56,11 +56,27 @@ func (tt *tui) walkTo(p pageID) {
 
 // fillAD fills the AD page and submits it.
 func (tt *tui) fillAD() {
+	tt.t.Helper()
+	tt.on("Domain controller")
 	tt.typeText("dc1.corp.example.com")
-	tt.key("enter", "enter", "enter") // host; LDAPS; no CA file
+	tt.key("enter")
+	tt.on("Connection", "enter")
+	tt.on("CA certificate file", "enter")
+	tt.on("Enterprise Admin")
 	tt.typeText(`CORP\admin`)
 	tt.key("enter")
+	tt.on("Password")
 	tt.typeText("not-a-real-password")
+	tt.key("enter")
+}
+
+// tickContinue chooses Continue on the UPN suffix page and ticks
+// "Continue without matching all UPN suffixes to verified domains".
+func (tt *tui) tickContinue() {
+	tt.t.Helper()
+	tt.on("Next step", "enter")
+	tt.on("Continue without matching", "x")
+	tt.seeText("✓ Continue without matching")
 	tt.key("enter")
 }
 
@@ -76,6 +92,7 @@ func TestSetupExpressTUI(t *testing.T) {
 	b := newFake()
 	tt, s := startSetupTUI(t, b, DefaultAnswers())
 	tt.walkTo(pageComplete)
+	tt.on("Finish")
 	requireGolden(t, tt.quitViewAfter("enter"))
 	h := tt.h
 	if h.flowErr != nil {
@@ -116,19 +133,23 @@ func TestSetupBackOnEveryPageTUI(t *testing.T) {
 		tt.waitScreen(back)
 	}
 	tt.key("esc") // nothing before Welcome
-	tt.key("enter")
+	tt.on("Continue", "enter")
 	tt.waitScreen("ask:Express settings")
-	tt.key("enter")
+	tt.on("Settings", "enter")
 	tt.waitScreen("ask:Connect to Entra ID")
-	tt.key("enter")
+	tt.on("Account", "enter")
 	tt.waitScreen("ask:Connect to AD DS") // the values are kept
-	tt.key("enter", "enter", "enter", "enter", "enter")
+	for _, field := range []string{"Domain controller", "Connection", "CA certificate file", "Enterprise Admin", "Password"} {
+		tt.on(field, "enter")
+	}
 	tt.waitScreen("ask:UPN suffixes")
-	tt.key("enter", "enter") // the tick is kept
+	tt.on("Next step", "enter")
+	tt.seeText("✓ Continue without matching") // the tick is kept
+	tt.on("Continue without matching", "enter")
 	tt.waitScreen("ask:Ready to configure")
-	tt.key("enter")
+	tt.on("Press Enter to install", "enter")
 	tt.waitScreen("ask:Complete")
-	tt.key("enter")
+	tt.on("Finish", "enter")
 	h := tt.finish()
 	if h.flowErr != nil {
 		t.Fatalf("setup: %v", h.flowErr)
@@ -170,11 +191,13 @@ func TestSetupStopConfiguringTUI(t *testing.T) {
 	tt, s := startSetupTUI(t, b, DefaultAnswers())
 	tt.walkTo(pageConfiguring)
 	<-b.blocked
+	tt.seeText("✓ Create the Entra application and certificate")
 	tt.key("ctrl+c")
+	tt.seeText("Stop the configuration?")
 	requireGolden(t, stable(stripANSI(tt.h.lastDrawn())))
 	tt.key("y")
 	tt.waitScreen("ask:Setup did not complete")
-	tt.key("enter")
+	tt.on("Finish", "enter")
 	h := tt.finish()
 	if !errors.Is(h.flowErr, ErrStopped) {
 		t.Fatalf("got %v, want ErrStopped", h.flowErr)
@@ -198,18 +221,21 @@ func TestSetupADFailureTUI(t *testing.T) {
 	tt.walkTo(pageAD)
 	tt.fillAD()
 	tt.waitScreen("ask:Connect to AD DS")
+	tt.on("Domain controller")
 	requireGolden(t, tt.quitView())
 }
 
 func TestGoldenWelcome(t *testing.T) {
 	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
 	tt.walkTo(pageWelcome)
+	tt.on("Continue")
 	requireGolden(t, tt.quitView())
 }
 
 func TestGoldenSuffixes(t *testing.T) {
 	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
 	tt.walkTo(pageSuffixes)
+	tt.on("Next step")
 	requireGolden(t, tt.quitView())
 }
 
@@ -218,16 +244,18 @@ func TestGoldenDeviceCode(t *testing.T) {
 	b.signInWait = true
 	tt, _ := startSetupTUI(t, b, DefaultAnswers())
 	tt.walkTo(pageExpress)
-	tt.key("enter")
+	tt.on("Settings", "enter")
 	tt.waitScreen("ask:Connect to Entra ID")
-	tt.key("enter")
+	tt.on("Sign in", "enter")
 	tt.waitScreen("run:Connect to Entra ID")
+	tt.seeText("FAKE-CODE")
 	requireGolden(t, stable(tt.quitView()))
 }
 
 func TestResize(t *testing.T) {
 	tt, _ := startSetupTUI(t, newFake(), DefaultAnswers())
 	tt.walkTo(pageSuffixes)
+	tt.on("Next step")
 	before := stripANSI(tt.h.lastDrawn())
 	for _, size := range [][2]int{{120, 40}, {60, 20}, {80, 24}} {
 		tt.tm.Send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})

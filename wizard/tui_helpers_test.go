@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,6 +108,39 @@ func (tt *tui) settle() {
 		}
 		last = n
 	}
+}
+
+// on waits until the field titled title (or the button labelled so) has
+// the focus, then sends keys. huh moves the focus through asynchronous
+// commands, so a key sent too early lands on the previous field; huh
+// draws the focused field with a thick left border, which is what this
+// waits for.
+func (tt *tui) on(title string, keys ...string) {
+	tt.t.Helper()
+	tt.see(func(line string) bool { return strings.Contains(line, "┃") && strings.Contains(line, title) },
+		"the focus on "+title)
+	tt.key(keys...)
+}
+
+// see waits until a line of the drawn view satisfies ok.
+func (tt *tui) see(ok func(line string) bool, what string) {
+	tt.t.Helper()
+	var view string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		view = stripANSI(tt.h.lastDrawn())
+		for _, l := range strings.Split(view, "\n") {
+			if ok(l) {
+				return
+			}
+		}
+	}
+	tt.t.Fatalf("never saw %s; the screen:\n%s", what, view)
+}
+
+// seeText waits until the drawn view holds s.
+func (tt *tui) seeText(s string) {
+	tt.t.Helper()
+	tt.see(func(line string) bool { return strings.Contains(line, s) }, strconv.Quote(s))
 }
 
 // key sends named keys ("enter", "esc", "tab", "down", "ctrl+c", or a

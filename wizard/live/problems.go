@@ -52,7 +52,10 @@ func adProblem(err error, user string) error {
 			code += fmt.Sprintf("/%x", be.SubCode)
 		}
 		what, fix, ok := strings.Cut(be.Reason(), ": ")
-		if !ok {
+		switch {
+		case be.SubCode == ad.SubCodeWrongPassword:
+			fix = "check the user name and password; after repeated failures the account may also be locked out"
+		case !ok:
 			fix = "check the account and the connection settings"
 		}
 		return problem(err, fmt.Sprintf("%s: %s for %s at %s", code, what, be.User, be.Addr), fix)
