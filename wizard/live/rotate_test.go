@@ -1,10 +1,10 @@
 package live
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
