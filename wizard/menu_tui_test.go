@@ -88,3 +88,17 @@ func TestMenuSyncProgressTUI(t *testing.T) {
 	tt.on("Back to the menu", "enter")
 	tt.waitScreen("ask:Task menu")
 }
+
+func TestMenuQuitFromTableTUI(t *testing.T) {
+	b := newMenuFake()
+	tt := startMenuTUI(t, b, fixedNow)
+	tt.waitScreen("ask:Task menu")
+	tt.on("What do you want to do?", "down", "down")
+	tt.seeText("> Preview pending changes")
+	tt.key("enter")
+	tt.waitScreen("browse:Preview pending changes")
+	tt.key("ctrl+c") // the menu quits without asking
+	if h := tt.finish(); h.flowErr != nil {
+		t.Errorf("got %v, want the menu to end normally", h.flowErr)
+	}
+}

@@ -56,6 +56,7 @@ func (s *setup) readyBody(st *styles, w int) string {
 			b.WriteString(st.dim.Render("     "+wrap(a.Detail, w-5)) + "\n")
 		}
 	}
+	b.WriteString(fmt.Sprintf("  %d. Run the initial synchronization, when ticked below\n", len(s.plan)+1))
 	b.WriteString("\n" + st.bold.Render("Entra ID") + "\n")
 	b.WriteString(fmt.Sprintf("  %s (%s), as %s\n", s.tenant.Name, s.tenant.InitialDomain, s.tenant.Account))
 	b.WriteString(st.bold.Render("Active Directory") + "\n")

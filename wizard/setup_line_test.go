@@ -342,3 +342,53 @@ func TestSetupCustomizeAccessible(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupSuffixActionsDeclined(t *testing.T) {
+	tests := map[string]struct {
+		input   []string
+		wantErr error
+	}{
+		"add: declined":               {input: []string{"2", "", "", "", "", "n", ""}},
+		"add: back from the choice":   {input: []string{"2", "", "", "", "2"}},
+		"add: cancel at the choice":   {input: []string{"2", "", "", "", "3", "y"}, wantErr: ErrAborted},
+		"move: declined":              {input: []string{"3", "", "", "", "", "", "n", ""}},
+		"move: back from the preview": {input: []string{"3", "", "", "", "", "", "", "2"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			b := newFake()
+			// Then the page again: Continue with the tick, and on to Install.
+			input := slices.Concat(linesUpTo(5), tc.input, linesUPN, linesReady)
+			_, out, err := runLines(t, b, nil, input...)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("got %v, want %v; output:\n%s", err, tc.wantErr, out)
+			}
+			if w := b.writesBefore("Configure"); len(w) != 0 {
+				t.Errorf("AD written without a confirmation: %q", w)
+			}
+			if tc.wantErr == nil && strings.Count(out, "== Step 5 of 8: UPN suffixes ==") < 2 {
+				t.Errorf("the UPN suffix page was not shown again:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestSetupMissingCAFile(t *testing.T) {
+	b := newFake()
+	ad := slices.Clone(linesAD)
+	ad[2] = "/nonexistent/ca.pem"
+	fixed := []string{"", "", "", "", "", ""} // the page again; the CA file is kept...
+	_, out, err := runLines(t, b, nil, slices.Concat(linesUpTo(4), ad, fixed)...)
+	if !errors.Is(err, errInputEnded) {
+		t.Fatalf("got %v, want the input to end on the AD page; output:\n%s", err, out)
+	}
+	for _, want := range []string{"Error: CA certificate file /nonexistent/ca.pem: stat /nonexistent/ca.pem: no such file or directory",
+		"Fix: give the PEM file of the CA that signed the domain controller's certificate"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if slices.ContainsFunc(b.called(), func(c string) bool { return strings.HasPrefix(c, "CheckAD") }) {
+		t.Error("the DC was contacted with a missing CA file")
+	}
+}

@@ -249,7 +249,13 @@ func TestGoldenDeviceCode(t *testing.T) {
 	tt.on("Sign in", "enter")
 	tt.waitScreen("run:Connect to Entra ID")
 	tt.seeText("FAKE-CODE")
-	requireGolden(t, stable(tt.quitView()))
+	requireGolden(t, stable(stripANSI(tt.h.lastDrawn())))
+	tt.key("esc") // stop waiting: back to the page, sign-in cancelled
+	tt.waitScreen("ask:Connect to Entra ID")
+	tt.on("Sign in")
+	if got := b.called(); !slices.Equal(got, []string{"SignInEntra"}) {
+		t.Errorf("calls: got %q", got)
+	}
 }
 
 func TestResize(t *testing.T) {
