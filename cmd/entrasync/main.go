@@ -3,11 +3,10 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "entrasync: not built yet")
-	os.Exit(1)
+	os.Exit(run(context.Background(), os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
 }
