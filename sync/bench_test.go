@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -80,6 +82,27 @@ func benchRun(b *testing.B, env *testEnv, opts RunOptions) RunSummary {
 	return s
 }
 
+// heapPeak runs a sync and returns it with the growth of the live heap
+// (heap objects, collected or not) over the run, sampled at every progress
+// event: an upper bound of the engine's own memory, the fakes excluded.
+func heapPeak(b *testing.B, env *testEnv, opts RunOptions) (RunSummary, uint64) {
+	b.StopTimer()
+	runtime.GC()
+	b.StartTimer()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base, peak := read(), uint64(0)
+	opts.Progress = func(Progress) { peak = max(peak, read()) }
+	s, err := env.engine.Run(context.Background(), opts)
+	if err != nil || s.Status != StatusSuccess {
+		b.Fatalf("run: %v %q %+v", err, s.Status, s.Errors)
+	}
+	return s, max(peak, base) - base
+}
+
 func forSizes(b *testing.B, fn func(b *testing.B, n int, bolt bool)) {
 	for _, store := range []string{"mem", "bolt"} {
 		for _, n := range benchSizes {
@@ -99,10 +122,11 @@ func BenchmarkInitialSync(b *testing.B) {
 			b.StopTimer()
 			env := newBenchEnv(b, n, bolt)
 			b.StartTimer()
-			s := benchRun(b, env, RunOptions{})
+			s, peak := heapPeak(b, env, RunOptions{})
 			if s.Counts.Created != n+n/50 {
 				b.Fatalf("created %d", s.Counts.Created)
 			}
+			b.ReportMetric(float64(peak)/(1<<20), "MB-heap-peak")
 		}
 		b.ReportMetric(float64(n+n/50)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
 	})
@@ -118,9 +142,11 @@ func BenchmarkFullNoChange(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if s := benchRun(b, env, RunOptions{Kind: RunFull}); s.Counts.Planned != 0 {
+			s, peak := heapPeak(b, env, RunOptions{Kind: RunFull})
+			if s.Counts.Planned != 0 {
 				b.Fatalf("planned %d", s.Counts.Planned)
 			}
+			b.ReportMetric(float64(peak)/(1<<20), "MB-heap-peak")
 		}
 		b.ReportMetric(float64(n+n/50)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
 		if w := env.tgt.takeWrites(); len(w) != 0 {
