@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"errors"
 
 	"charm.land/huh/v2"
 )
@@ -124,8 +123,3 @@ func (k kit) check(ctx context.Context, f frame, label string, fn func(ctx conte
 	}
 	return checkOK, nil
 }
-
-// ErrStopped is returned by [RunSetup] when the administrator stopped the
-// configuration, or it failed, after Install: what was created is in the
-// [Result] and recorded for uninstall.
-var ErrStopped = errors.New("wizard: setup did not complete")

@@ -19,6 +19,11 @@ import (
 // on, as --accessible does: "1", "true", "yes" or "on".
 const EnvAccessible = "ENTRASYNC_ACCESSIBLE"
 
+// ErrStopped is returned by [RunSetup] when the administrator stopped the
+// configuration, or it failed, after Install: what was created is in the
+// [Result] and recorded for uninstall.
+var ErrStopped = errors.New("wizard: setup did not complete")
+
 // Options configure [RunSetup] and [RunMenu].
 type Options struct {
 	// In and Out are the terminal; nil means os.Stdin and os.Stdout.
