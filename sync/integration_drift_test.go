@@ -121,3 +121,23 @@ func sameJSON(a, b any) bool {
 	}
 	return a == b
 }
+
+// TestIntegrationSoftMatch adopts, by explicit choice (sync.softMatch),
+// a cloud user with the UPN of an AD user: the cloud user gets the anchor
+// and the AD values instead of a duplicate being created. Without the
+// choice the cloud user is left alone.
+func TestIntegrationSoftMatch(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Sync.SoftMatch = []string{AttrUserPrincipalName} })
+	upn := h.upn("lou", "corp.example.com")
+	cloudID := h.cloudUser(upn, "Lou (cloud)")
+	lou := h.addUser("Lou Lane", "", "lou", "corp.example.com", map[string][]string{"title": {"Pilot"}})
+
+	s := h.run(RunFull)
+	u := h.user(h.anchor(lou))
+	if s.Counts.Adopted != 1 || u.ID != cloudID || u.String("displayName") != "Lou Lane" || u.String("jobTitle") != "Pilot" {
+		t.Errorf("adopted %d; user with the anchor = %s %v, want the cloud user %s with the AD values", s.Counts.Adopted, u.ID, u.Properties, cloudID)
+	}
+	if mark := h.mark(); h.run(RunFull).Counts.Planned != 0 || len(h.writesSince(mark)) != 0 {
+		t.Error("the run after the adoption has changes to make, want none")
+	}
+}

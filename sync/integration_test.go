@@ -46,7 +46,7 @@ var prefixSeq atomic.Int64
 // harness is one integration test's world: its OU in the shared DC, its
 // emulator, a store, and an engine over the real connectors.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	dc     *adtest.DC
 	ou     string // the test's OU, the scope
@@ -67,7 +67,7 @@ type harness struct {
 // and builds an engine scoped to it, bound as the domain's Administrator
 // (the only account Samba shows tombstones to, so deletions show in
 // deltas). edit adjusts the configuration.
-func newHarness(t *testing.T, edit ...func(*Config)) *harness {
+func newHarness(t testing.TB, edit ...func(*Config)) *harness {
 	t.Helper()
 	dc := adtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -340,4 +340,19 @@ func warning(s RunSummary, code string) (Warning, bool) {
 		return Warning{}, false
 	}
 	return s.Warnings[i], true
+}
+
+// cloudUser creates a cloud-only user in the emulator, as an administrator
+// in the portal would, and returns its id.
+func (h *harness) cloudUser(upn, displayName string) string {
+	h.t.Helper()
+	nick, _, _ := strings.Cut(upn, "@")
+	status, body := h.srv.Do("POST", "/users", map[string]any{
+		"accountEnabled": true, "displayName": displayName, "mailNickname": nick, "userPrincipalName": upn,
+		"passwordProfile": map[string]any{"password": entra.GeneratePassword()},
+	})
+	if status != 201 {
+		h.t.Fatalf("create cloud user %s: %d %v", upn, status, body)
+	}
+	return body["id"].(string)
 }
