@@ -45,6 +45,7 @@ type Cursor struct {
 // everything again ([Client.Enumerate]) and starts a new cursor.
 type FullImportError struct{ Reason string }
 
+// Error says why a full import is required.
 func (e *FullImportError) Error() string { return "ad: full import required: " + e.Reason }
 
 // Unwrap returns ErrFullImportRequired.

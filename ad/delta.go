@@ -125,6 +125,12 @@ func (c *Client) BeginDelta(ctx context.Context, opts DeltaOptions) (Cursor, err
 // [FullImportError]. A DirSync cursor whose account lost the replication
 // right falls back to uSNChanged polling from cur.USN.
 //
+// DirSync follows "Polling for Changes Using the DirSync Control"
+// (https://learn.microsoft.com/windows/win32/ad/polling-for-changes-using-the-dirsync-control):
+// the base is each domain partition's root, only changed attributes come
+// back (so each object is read back in full), and a cookie is kept with
+// the DC that issued it.
+//
 // Deletions: Windows AD's DirSync returns tombstones to an account with
 // Replicating Directory Changes. Samba 4.17 returns them only to
 // administrators (its CN=Deleted Objects is not visible to others), and

@@ -19,7 +19,9 @@ import (
 
 // Client is a connection to one DC, bound as one account. It is safe for
 // concurrent use. Operations are bounded by Options.Timeout; long searches
-// also stop when their context ends.
+// also stop when their context ends. DCs close idle connections (AD after
+// MaxConnIdleTime, 15 minutes by default) and a Client does not reconnect:
+// dial for each run of work rather than keeping one for days.
 type Client struct {
 	conn    *ldap.Conn
 	addr    string // host:port

@@ -97,6 +97,7 @@ func (e *BindError) Reason() string {
 	return ldapCodeText(e.ResultCode)
 }
 
+// Error says who could not bind to which DC, why, and AD's codes.
 func (e *BindError) Error() string {
 	code := fmt.Sprintf("LDAP %d", e.ResultCode)
 	if e.SubCode != 0 {
@@ -143,6 +144,7 @@ type ConnError struct {
 	Err    error  // the network error
 }
 
+// Error names the address and what to check.
 func (e *ConnError) Error() string {
 	return fmt.Sprintf("ad: connect to %s: %s", e.Addr, e.Reason)
 }
@@ -171,6 +173,7 @@ type TLSError struct {
 	Err        error      // the crypto/tls or crypto/x509 error
 }
 
+// Error names the address, the certificate problem and its fix.
 func (e *TLSError) Error() string {
 	return fmt.Sprintf("ad: TLS to %s: %s", e.Addr, e.Detail)
 }
@@ -187,6 +190,8 @@ type OpError struct {
 	Hint       string // what to do, when the package knows
 }
 
+// Error names the operation, the object, the result code and, when
+// known, what to do.
 func (e *OpError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ad: %s %s: %s (LDAP %d)", e.Op, e.DN, ldapCodeText(e.ResultCode), e.ResultCode)
@@ -234,6 +239,9 @@ func (c *Client) opError(op, dn string, err error) error {
 	var le *ldap.Error
 	if !errors.As(err, &le) {
 		return fmt.Errorf("ad: %s %s: %w", op, dn, err)
+	}
+	if dn == "" {
+		dn = "(the rootDSE)"
 	}
 	if le.ResultCode == ldap.ErrorNetwork {
 		reason := fmt.Sprintf("the connection was lost during %s %s: %s", op, dn, errText(le))

@@ -22,7 +22,17 @@
 //
 // Tests share the DC: a test that changes the directory works in an OU of
 // its own ([DC.NewOU]) and scopes its searches to it. The fixture tree
-// under OU=Fixtures is read-only by convention.
+// under OU=Fixtures is read-only by convention. A typical test:
+//
+//	dc := adtest.Start(t)
+//	c, err := ad.Dial(ctx, ad.Options{Host: dc.Host, CAFile: dc.CAFile,
+//		Username: dc.AdminUPN, Password: dc.AdminPassword})
+//	ou := dc.NewOU(t, "")           // OU=<test name> <n>,DC=corp,DC=example,DC=com
+//	dc.SeedUsers(t, ou, 1000)       // bulk users, about 2 ms each
+//	dc.Add(t, "CN=G,"+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"g1"}})
+//
+// The DC serves LDAPS on 636 and LDAP (StartTLS) on 389 of its Host; its
+// certificate holds Host and [HostName], signed by the CA in CAFile.
 //
 // When Samba is not installed, [Start] skips the test with a message
 // naming `sudo bash ad/adtest/samba-install.sh`; with CI=true it fails

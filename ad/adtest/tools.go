@@ -18,6 +18,7 @@ type tools struct {
 // missingToolsError says which programs are missing and how to get them.
 type missingToolsError struct{ names []string }
 
+// Error names the missing programs and the install command.
 func (e *missingToolsError) Error() string {
 	return fmt.Sprintf("Samba is not installed (%s not found on PATH or in /usr/sbin): install it with `%s`",
 		strings.Join(e.names, ", "), InstallCommand)
