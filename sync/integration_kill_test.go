@@ -82,6 +82,17 @@ func writeChildConfig(t *testing.T, h *harness) string {
 	return dir
 }
 
+// anchoredUsers counts the tenant's users with an onPremisesImmutableId.
+func anchoredUsers(s *entratest.Server) int {
+	n := 0
+	for _, u := range s.Users() {
+		if u.String("onPremisesImmutableId") != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // storedUsers counts the users the state store in dir knows an Entra id of.
 func storedUsers(t *testing.T, dir string) int {
 	t.Helper()
@@ -120,10 +131,14 @@ func TestIntegrationKilledInitialSync(t *testing.T) {
 		groups = append(groups, dn)
 	}
 	dir := writeChildConfig(t, h)
-	// Slow each user create down (a $batch runs its items one after the
-	// other), so the kill lands while a batch of creates is half done:
-	// Entra holds users whose creation the store never heard of.
-	h.srv.InjectFault(entratest.Fault{Method: "POST", Path: "/v1.0/users", Delay: 4 * time.Millisecond})
+	// The first killAfter user creates run at full speed; the next ones
+	// each wait a while in the emulator (a $batch runs its items one after
+	// the other). Once one of them has run, the process is in the middle
+	// of a batch of creates that Entra is carrying out and the store will
+	// never hear of: that is when it is killed.
+	const killAfter = 100
+	h.srv.InjectFault(entratest.Fault{Method: "POST", Path: "/v1.0/users", Times: killAfter})
+	slow := h.srv.InjectFault(entratest.Fault{Method: "POST", Path: "/v1.0/users", Delay: 150 * time.Millisecond})
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIntegrationHelperProcess$")
 	cmd.Env = append(os.Environ(), childEnv+"="+dir)
@@ -134,18 +149,16 @@ func TestIntegrationKilledInitialSync(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	const killAfter = 100
 	deadline := time.After(2 * time.Minute)
-	killed := false
-	for !killed {
+	for killed := false; !killed; {
 		select {
 		case err := <-done:
 			t.Fatalf("the sync process ended (%v) before it was killed, after %d writes; output:\n%s", err, h.srv.WriteCount(), stderr.String())
 		case <-deadline:
 			_ = cmd.Process.Kill()
 			t.Fatalf("the sync process made only %d writes in 2 minutes; output:\n%s", h.srv.WriteCount(), stderr.String())
-		case <-time.After(2 * time.Millisecond):
-			if h.srv.WriteCount() >= killAfter {
+		case <-time.After(10 * time.Millisecond):
+			if anchoredUsers(h.srv) > killAfter+1 { // +1: the tenant's own hard-match candidate
 				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
@@ -155,6 +168,16 @@ func TestIntegrationKilledInitialSync(t *testing.T) {
 	}
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("the sync process ended with %v, want killed", err)
+	}
+	// The emulator finishes the batches it was given; wait for it.
+	slow()
+	for last, still := h.srv.WriteCount(), 0; still < 5; {
+		time.Sleep(200 * time.Millisecond)
+		if n := h.srv.WriteCount(); n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
 	}
 	partial := h.srv.WriteCount()
 	synced := 0
@@ -180,14 +203,8 @@ func TestIntegrationKilledInitialSync(t *testing.T) {
 	for _, dn := range users {
 		h.user(h.anchor(dn)) // exactly one each
 	}
-	anchored := 0
-	for _, u := range h.srv.Users() {
-		if u.String("onPremisesImmutableId") != "" {
-			anchored++
-		}
-	}
 	// The tenant's own hard-match candidate has an immutable id too.
-	if want := len(users) + 1; anchored != want {
+	if anchored, want := anchoredUsers(h.srv), len(users)+1; anchored != want {
 		t.Errorf("the tenant has %d users with an onPremisesImmutableId, want %d (%d synced + the tenant's own)", anchored, want, len(users))
 	}
 	for i, g := range groups {
