@@ -489,7 +489,12 @@ func (r *run) applyRefs(byOp map[ChangeOp][]*Change) error {
 			ps = append(ps, r.memberWrites(c)...)
 		}
 	}
-	return chunks(r, ps, r.e.batch, r.send)
+	if err := chunks(r, ps, r.e.batch, r.send); err != nil {
+		return err
+	}
+	retry := r.retries
+	r.retries = nil
+	return chunks(r, retry, r.e.batch, r.send)
 }
 
 func (r *run) managerWrite(c *Change, manager string) (pending, bool) {
@@ -551,49 +556,63 @@ func (r *run) memberWrites(c *Change) []pending {
 	var out []pending
 	for len(ids) > 0 {
 		k := min(MaxMembersPerWrite, len(ids))
-		chunkAnchors := anchors[:k]
-		w := Write{Op: op, Kind: KindGroup, Anchor: a, ID: gid, Members: ids[:k]}
-		out = append(out, pending{w: w, anchor: a, change: c, done: func(res WriteResult) error {
-			ok := res.Err == nil ||
-				op == WriteAddMembers && errors.Is(res.Err, ErrConflict) || // already a member
-				op == WriteRemoveMembers && errors.Is(res.Err, ErrGone) // already not
-			if !ok {
-				r.fail(a, c, res.Err)
-				return nil
-			}
-			rec := r.touch(a)
-			if r.full && !r.membersFromEntra[a] {
-				// The working record starts from what Entra listed.
-				r.membersFromEntra[a] = true
-				if !r.created[a] {
-					rec.Members = r.actualMembers(a)
-				}
-			}
-			set := make(map[string]bool, len(rec.Members)+len(chunkAnchors))
-			for _, m := range rec.Members {
-				set[m] = true
-			}
-			for _, m := range chunkAnchors {
-				if op == WriteAddMembers {
-					set[m] = true
-					r.counts.MembersAdded++
-				} else {
-					delete(set, m)
-					r.counts.MembersRemoved++
-				}
-			}
-			rec.Members = rec.Members[:0]
-			for m := range set {
-				if !strings.HasPrefix(m, foreignPrefix) {
-					rec.Members = append(rec.Members, m)
-				}
-			}
-			slices.Sort(rec.Members)
-			return nil
-		}})
+		out = append(out, r.memberWrite(c, op, gid, anchors[:k], ids[:k]))
 		anchors, ids = anchors[k:], ids[k:]
 	}
 	return out
+}
+
+// memberWrite adds or removes some members of c's group. A member already
+// there (or already gone) is not a failure; when a write of several
+// members is refused for that reason (Graph refuses a whole
+// members@odata.bind request when one reference exists), each member is
+// retried alone.
+func (r *run) memberWrite(c *Change, op WriteOp, gid string, anchors, ids []string) pending {
+	a := c.Anchor
+	w := Write{Op: op, Kind: KindGroup, Anchor: a, ID: gid, Members: ids}
+	return pending{w: w, anchor: a, change: c, done: func(res WriteResult) error {
+		benign := op == WriteAddMembers && errors.Is(res.Err, ErrConflict) || // already a member
+			op == WriteRemoveMembers && errors.Is(res.Err, ErrGone) // already not
+		switch {
+		case benign && len(ids) > 1:
+			for i := range ids {
+				r.retries = append(r.retries, r.memberWrite(c, op, gid, anchors[i:i+1], ids[i:i+1]))
+			}
+			return nil
+		case res.Err != nil && !benign:
+			r.fail(a, c, res.Err)
+			return nil
+		}
+		rec := r.touch(a)
+		if r.full && !r.membersFromEntra[a] {
+			// The working record starts from what Entra listed.
+			r.membersFromEntra[a] = true
+			if !r.created[a] {
+				rec.Members = r.actualMembers(a)
+			}
+		}
+		set := make(map[string]bool, len(rec.Members)+len(anchors))
+		for _, m := range rec.Members {
+			set[m] = true
+		}
+		for _, m := range anchors {
+			if op == WriteAddMembers {
+				set[m] = true
+				r.counts.MembersAdded++
+			} else {
+				delete(set, m)
+				r.counts.MembersRemoved++
+			}
+		}
+		rec.Members = rec.Members[:0]
+		for m := range set {
+			if !strings.HasPrefix(m, foreignPrefix) {
+				rec.Members = append(rec.Members, m)
+			}
+		}
+		slices.Sort(rec.Members)
+		return nil
+	}}
 }
 
 // actualMembers returns the anchors of the members of a's group as Entra

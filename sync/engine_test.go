@@ -677,3 +677,37 @@ func TestFullRunRestoresMembersInChunks(t *testing.T) {
 		t.Errorf("the delta after planned %d changes", d.Counts.Planned)
 	}
 }
+
+// TestMemberAddRefusedWholeIsSplit: Graph refuses a members@odata.bind
+// request when one of its members is already there; the engine retries
+// each member alone, so the others are not lost.
+func TestMemberAddRefusedWholeIsSplit(t *testing.T) {
+	env := newTestEnv(t)
+	seedCompany(env.src)
+	env.run(RunOptions{})
+	env.tgt.strictMembers = true
+	leads, bob := env.tgt.byName("Leads"), env.tgt.byUPN("bob@corp.example.com")
+	env.tgt.mutate(leads.ID, func(o *TargetObject) { o.Members = append(o.Members, bob.ID) }) // added in the portal
+	env.src.changeMembers(guid(20), []Ref{{GUID: guid(2)}, {GUID: guid(4)}}, nil)
+	env.tgt.takeWrites()
+	s := env.run(RunOptions{})
+	if s.Status != StatusSuccess {
+		t.Fatalf("run %q: %+v", s.Status, s.Errors)
+	}
+	var sizes []int
+	for _, w := range env.tgt.takeWrites() {
+		if w.Op == WriteAddMembers {
+			sizes = append(sizes, len(w.Members))
+		}
+	}
+	if !reflect.DeepEqual(sizes, []int{2, 1, 1}) {
+		t.Errorf("member adds of sizes %v, want the refused pair then each alone", sizes)
+	}
+	want := []string{"alice@corp.example.com", "bob@corp.example.com", "dave@" + testInitial}
+	if got := env.tgt.memberNames("Leads"); !reflect.DeepEqual(got, want) {
+		t.Errorf("Leads = %v, want %v", got, want)
+	}
+	if full := env.run(RunOptions{Kind: RunFull}); full.Counts.Planned != 0 {
+		t.Errorf("a full run afterwards planned %d changes", full.Counts.Planned)
+	}
+}

@@ -193,6 +193,9 @@ type fakeTarget struct {
 	failWrite   func(Write) error // per-write error, nothing done
 	crashAfter  func(Write) bool  // do the writes, then fail the whole call (a crash after the POST)
 	beforeApply func([]Write)     // called at the start of Apply
+	// strictMembers refuses a whole member add when one member is there
+	// already, as Graph's members@odata.bind does.
+	strictMembers bool
 	applyCalls  int
 }
 
@@ -360,6 +363,13 @@ func (t *fakeTarget) apply(w Write) WriteResult {
 		for _, m := range w.Members {
 			if t.objs[m] == nil {
 				return WriteResult{Err: fmt.Errorf("fake: member %s: %w", m, ErrGone)}
+			}
+		}
+		if t.strictMembers && w.Op == WriteAddMembers {
+			for _, m := range w.Members {
+				if slices.Contains(g.Members, m) {
+					return WriteResult{Err: &ConflictError{Property: "members", Value: m}}
+				}
 			}
 		}
 		for _, m := range w.Members {

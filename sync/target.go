@@ -102,7 +102,10 @@ type Write struct {
 	// SetAnchor makes an update also write Anchor: the adoption of a
 	// soft-matched object.
 	SetAnchor bool
-	// Members are member object ids (at most MaxMembersPerWrite).
+	// Members are member object ids (at most MaxMembersPerWrite). Adding
+	// a member already there, or removing one already gone, should not be
+	// an error; a Target that reports it anyway ([ErrConflict] on add,
+	// [ErrGone] on remove) gets each member of that write again alone.
 	Members []string
 }
 
