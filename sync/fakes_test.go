@@ -196,7 +196,7 @@ type fakeTarget struct {
 	// strictMembers refuses a whole member add when one member is there
 	// already, as Graph's members@odata.bind does.
 	strictMembers bool
-	applyCalls  int
+	applyCalls    int
 }
 
 func newFakeTarget() *fakeTarget {
