@@ -47,13 +47,14 @@ func (b *Backend) Suffixes(ctx context.Context) (wizard.SuffixReport, error) {
 	want := make(map[string]int)
 	for _, s := range rep.Suffixes {
 		if s.Users > 0 {
-			want[s.Name] = examplesPerSuffix
+			want[s.Name] = min(s.Users, examplesPerSuffix)
 		}
 	}
 	examples := make(map[string][]*sync.SourceObject)
 	var objs []*sync.SourceObject
 	cfg := b.previewBase(f.Root.NetBIOS)
 	if len(want) > 0 {
+		// Stops as soon as each suffix has its examples.
 		err = b.readAD(ctx, cfg, func(o *sync.SourceObject) error {
 			if o.Kind != sync.KindUser {
 				return nil
