@@ -50,17 +50,36 @@ func (f *FileRunner) Plan(ctx context.Context, opts RunOptions) (*Plan, RunSumma
 	return p, sum, err
 }
 
+// LastFull returns when the last full run was applied, zero before the
+// first: the service passes it as SchedulerOptions.LastFull so a restart
+// does not force a full run.
+func (f *FileRunner) LastFull() (time.Time, error) {
+	store, err := OpenBoltStore(f.Dirs.StoreFile(), f.storeTimeout())
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer store.Close()
+	c, err := store.Cursor()
+	if errors.Is(err, ErrNotFound) {
+		return time.Time{}, nil
+	}
+	return c.LastFull, err
+}
+
+func (f *FileRunner) storeTimeout() time.Duration {
+	if f.StoreTimeout == 0 {
+		return 5 * time.Second
+	}
+	return f.StoreTimeout
+}
+
 func (f *FileRunner) with(fn func(*Engine) error) (err error) {
 	lock, err := AcquireRunLock(f.Dirs.LockFile())
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, lock.Release()) }()
-	timeout := f.StoreTimeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
-	}
-	store, err := OpenBoltStore(f.Dirs.StoreFile(), timeout)
+	store, err := OpenBoltStore(f.Dirs.StoreFile(), f.storeTimeout())
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,15 @@ func TestFileRunner(t *testing.T) {
 	f := &FileRunner{Config: env.cfg, Dirs: dirs, Source: env.src, Target: env.tgt,
 		Options: []Option{WithLogger(slog.New(slog.DiscardHandler))}}
 
+	if last, err := f.LastFull(); err != nil || !last.IsZero() {
+		t.Errorf("LastFull before any run = %v, %v; want zero", last, err)
+	}
 	s, err := f.Run(context.Background(), RunOptions{})
 	if err != nil || s.Counts.Created != 8 {
 		t.Fatalf("first run: %+v, %v", s.Counts, err)
+	}
+	if last, err := f.LastFull(); err != nil || !last.Equal(s.Started) {
+		t.Errorf("LastFull = %v, %v; want the first run's start %v", last, err, s.Started)
 	}
 	// Between runs the store is free for another reader (the CLI's history).
 	st, err := OpenBoltStore(dirs.StoreFile(), 100*time.Millisecond)
