@@ -58,6 +58,7 @@ root, ~/.config/entrasync and ~/.local/state/entrasync otherwise, both in
 		newHistoryCmd(a, nil),
 		newRunCmd(a, nil),
 		newUninstallCmd(a, nil),
+		newDemoCmd(a),
 		newVersionCmd(a),
 	)
 	for _, c := range root.Commands() {
