@@ -1,6 +1,8 @@
 package live
 
 import (
+	"context"
+	"fmt"
 	"errors"
 	"net/http"
 	"os"
@@ -115,26 +117,69 @@ func TestMenuCalls(t *testing.T) {
 	}
 }
 
-func TestSyncOneAtATime(t *testing.T) {
+// TestSyncRefusals checks the runs that must not happen or must stop: a
+// second run while one holds the lock, a secret others can read, and a
+// run cancelled half way.
+func TestSyncRefusals(t *testing.T) {
 	w := newWorld(t)
 	w.admins(w.b)
-	w.configure(w.b, w.b.tenant, w.dc.NewOU(t, ""))
-	lock, err := sync.AcquireRunLock(filepath.Join(w.dir, "run.lock"))
-	if err != nil {
-		t.Fatal(err)
+	ou := w.dc.NewOU(t, "")
+	for i := range 3 {
+		w.addUser(ou, fmt.Sprint("Ray Refusal ", i), fmt.Sprint("ray", i, w.b.opts.Host), fmt.Sprint("ray", i, ".", w.b.opts.Host, "@", adtest.AltSuffix), nil)
 	}
-	defer lock.Release()
-	_, err = w.b.Sync(w.ctx, wizard.SyncDelta, nil)
-	var busy *sync.BusyError
-	if !errors.As(err, &busy) || busy.PID != os.Getpid() {
-		t.Fatalf("got %v, want a BusyError naming this process", err)
-	}
-	if p := asProblem(t, err); !strings.Contains(p.Fix, "wait for the other run") {
-		t.Errorf("fix: got %q", p.Fix)
-	}
-	if err := w.b.RotateCredentials(w.ctx, func(wizard.ActionEvent) {}); !errors.As(err, &busy) {
-		t.Errorf("rotation during a run: got %v, want a BusyError", err)
-	}
+	w.configure(w.b, w.b.tenant, ou)
+
+	t.Run("busy", func(t *testing.T) {
+		lock, err := sync.AcquireRunLock(filepath.Join(w.dir, "run.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Release()
+		_, err = w.b.Sync(w.ctx, wizard.SyncDelta, nil)
+		var busy *sync.BusyError
+		if !errors.As(err, &busy) || busy.PID != os.Getpid() {
+			t.Fatalf("got %v, want a BusyError naming this process", err)
+		}
+		if p := asProblem(t, err); !strings.Contains(p.Fix, "wait for the other run") {
+			t.Errorf("fix: got %q", p.Fix)
+		}
+		if err := w.b.RotateCredentials(w.ctx, func(wizard.ActionEvent) {}); !errors.As(err, &busy) {
+			t.Errorf("rotation during a run: got %v, want a BusyError", err)
+		}
+	})
+	t.Run("loose secret", func(t *testing.T) {
+		path := filepath.Join(w.dir, PasswordFile)
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(path, 0o600)
+		_, err := w.b.Sync(w.ctx, wizard.SyncDelta, nil)
+		if p := asProblem(t, err); !errors.Is(err, sync.ErrInsecureSecret) || !strings.Contains(p.Fix, "chmod 600 "+path) {
+			t.Errorf("got %q (fix %q), want the insecure secret and chmod 600", p.Error(), p.Fix)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(w.ctx)
+		defer cancel()
+		sum, err := w.b.Sync(ctx, wizard.SyncInitial, func(p wizard.Progress) {
+			if p.Phase == wizard.PhaseApply {
+				cancel()
+			}
+		})
+		if !errors.Is(err, context.Canceled) || sum.Status != string(sync.StatusCancelled) {
+			t.Errorf("got %+v, %v, want a cancelled run", sum, err)
+		}
+		// What the cancelled run did not apply, the next one does.
+		sum, err = w.b.Sync(w.ctx, wizard.SyncDelta, nil)
+		if err != nil || sum.Errors != 0 {
+			t.Errorf("after the cancel: got %+v, %v", sum, err)
+		}
+		for i := range 3 {
+			if upn := fmt.Sprint("ray", i, ".", w.b.opts.Host, "@", adtest.AltSuffix); !hasUser(w, upn) {
+				t.Errorf("%s is not in Entra", upn)
+			}
+		}
+	})
 }
 
 func TestSavedConfigProblems(t *testing.T) {
@@ -157,4 +202,9 @@ func TestSavedConfigProblems(t *testing.T) {
 	if _, err := New(Options{Host: "h"}); err == nil {
 		t.Error("New without Dirs: got success")
 	}
+}
+
+func hasUser(w *world, upn string) bool {
+	_, ok := w.srv.UserByUPN(upn)
+	return ok
 }
