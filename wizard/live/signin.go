@@ -40,16 +40,18 @@ func (b *Backend) entraOptions(cfg *sync.EntraConfig) (entra.Options, error) {
 // checks that the account may create the sync application and grant its
 // permissions. With insufficient roles it returns the tenant and a
 // [*wizard.Problem] saying which role is missing, and keeps no session.
-// Once a configuration is saved, the sign-in is limited to its tenant.
+// Once a configuration is saved, the sign-in goes to its tenant and its
+// endpoints.
 func (b *Backend) SignInEntra(ctx context.Context, prompt func(wizard.DeviceCode)) (wizard.Tenant, error) {
-	opts, err := b.entraOptions(nil)
-	if err != nil {
-		return wizard.Tenant{}, err
-	}
-	tenantID := b.opts.TenantID
+	// Once configured, sign in to the configured tenant and cloud.
+	tenantID, cloud := b.opts.TenantID, (*sync.EntraConfig)(nil)
 	saved, savedErr := b.savedConfig()
 	if savedErr == nil {
-		tenantID = saved.Entra.TenantID
+		tenantID, cloud = saved.Entra.TenantID, &saved.Entra
+	}
+	opts, err := b.entraOptions(cloud)
+	if err != nil {
+		return wizard.Tenant{}, err
 	}
 	c, err := entra.SignInAdmin(ctx, opts, entra.AdminSignIn{
 		TenantID: tenantID,
