@@ -71,7 +71,7 @@ func TestPrintGuardsGivesOneOverrideForAllGuards(t *testing.T) {
 		"safety guard stopped the run",
 		"deletion threshold: the run would delete 7 objects\n",
 		"member removal threshold: 3 removals\n",
-		"Review the changes:  entrasync --dir /srv/es sync --dry-run\n",
+		"Review the changes:  entrasync --dir /srv/es sync --full --dry-run\n",
 		"Apply them anyway:   entrasync --dir /srv/es sync --full --allow-deletes=7 --allow-member-removals=3\n",
 	} {
 		if !strings.Contains(got, want) {

@@ -139,6 +139,9 @@ func runSync(ctx context.Context, o *syncOptions) error {
 		printRunSummary(o.a.Err, sum)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(o.a.Err, "The batch in flight was finished; what was applied is recorded, and the next run goes on from there.")
+		}
 		return err
 	}
 	if sum.Status == sync.StatusWithErrors {

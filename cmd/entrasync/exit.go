@@ -78,7 +78,7 @@ func printError(w io.Writer, err error, cmdPrefix string) {
 		printGuards(w, err, cmdPrefix)
 		return
 	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled):
-		fmt.Fprintln(w, "entrasync: interrupted; the batch in flight was finished and what was applied is recorded")
+		fmt.Fprintln(w, "entrasync: interrupted")
 		return
 	case errors.Is(err, wizard.ErrAborted):
 		fmt.Fprintln(w, "entrasync: cancelled")
@@ -154,7 +154,11 @@ func printGuards(w io.Writer, err error, cmdPrefix string) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "Review the changes:  %s sync --dry-run\n", cmdPrefix)
+	review := "sync --dry-run"
+	if slices.Contains(flags, "--full") {
+		review = "sync --full --dry-run"
+	}
+	fmt.Fprintf(w, "Review the changes:  %s %s\n", cmdPrefix, review)
 	if len(flags) > 0 {
 		fmt.Fprintf(w, "Apply them anyway:   %s sync %s\n", cmdPrefix, strings.Join(flags, " "))
 	}
