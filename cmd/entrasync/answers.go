@@ -63,7 +63,7 @@ func (f *answerFlags) registerAD(fs *pflag.FlagSet) {
 	fs.IntVar(&f.ADPort, "ad-port", 0, "domain controller `PORT` (default 636 for ldaps, 389 for starttls)")
 	fs.StringVar(&f.ADTransport, "ad-transport", wizard.TransportLDAPS, "`TRANSPORT` to the domain controller: ldaps or starttls")
 	fs.StringVar(&f.ADCAFile, "ad-ca-file", "", "PEM `FILE` of the CA that signed the domain controller's certificate (default: the system's CAs)")
-	fs.StringVar(&f.ADAdmin, flagADAdmin, "", `Enterprise Admin `+"`ACCOUNT`"+` (DOMAIN\user or user@domain), for setup only, never saved`)
+	fs.StringVar(&f.ADAdmin, flagADAdmin, "", `Enterprise Admin `+"`ACCOUNT`"+` (DOMAIN\user or user@domain); never saved`)
 	fs.StringVar(&f.PasswordFile, flagPasswordFile, "", "read the Enterprise Admin's password from `FILE` (mode 0600), or from standard input with -")
 }
 
@@ -74,7 +74,7 @@ func (f *answerFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.IncludeOU, "include-ou", nil, "sync only below this `DN` (repeat for several; default every domain)")
 	fs.StringArrayVar(&f.ExcludeOU, "exclude-ou", nil, "never sync below this `DN` (repeat for several)")
 	fs.StringSliceVar(&f.ObjectTypes, "object-types", d.ObjectTypes, "`TYPES` to sync: users, groups")
-	fs.StringSliceVar(&f.Attributes, "attributes", d.OptionalAttributes, "optional `ATTRIBUTES` to sync (--attributes= for none)")
+	fs.StringSliceVar(&f.Attributes, "attributes", nil, "optional `ATTRIBUTES` to sync, such as employeeId,manager (default all; --attributes= for none)")
 	fs.StringSliceVar(&f.SoftMatch, "soft-match", nil, "adopt existing cloud users by `ATTRIBUTES`: userPrincipalName, mail (default: never)")
 	fs.StringVar(&f.SourceAnchor, "source-anchor", d.SourceAnchor, "`ATTRIBUTE` whose value becomes onPremisesImmutableId: ms-DS-ConsistencyGuid or objectGUID")
 	fs.DurationVar(&f.Interval, "interval", d.Interval, "`TIME` between delta syncs (at least 30s)")

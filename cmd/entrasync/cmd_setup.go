@@ -70,7 +70,7 @@ up, "setup --systemd=..." does only that.`,
 	o.flags = f
 	f.BoolVar(&o.NonInteractive, "non-interactive", false, "run unattended from the flags and --config, without the wizard")
 	f.StringVar(&o.ConfigFile, "config", "", "with --non-interactive, read the answers from `FILE` (config.yaml's format); flags win")
-	f.StringVar(&o.Systemd, "systemd", "", "`install` (write, enable and start) or print the systemd unit that keeps syncing")
+	f.StringVar(&o.Systemd, "systemd", "", "`MODE` for the systemd unit that keeps syncing: install (write, enable and start it, as root) or print")
 	o.entra.register(f)
 	o.answers.register(f)
 	return cmd

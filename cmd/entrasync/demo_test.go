@@ -32,3 +32,19 @@ func TestDemoStartsAndQuits(t *testing.T) {
 	}
 	_ = os.RemoveAll(tmp)
 }
+
+// TestDemoAccessible runs the demo with ENTRASYNC_ACCESSIBLE=1: the wizard
+// asks line by line, and choosing Cancel (and confirming) ends it as
+// cancelled.
+func TestDemoAccessible(t *testing.T) {
+	tm := startTerm(t, ptyEnv("TMPDIR="+t.TempDir(), "ENTRASYNC_ACCESSIBLE=1"), "demo")
+	tm.waitText("== Step 1 of 8: Welcome ==", 30*time.Second)
+	tm.waitText("Enter a number between 1 and 2:", 10*time.Second)
+	tm.send("2", keyEnter) // 2. Cancel
+	tm.waitText("Quit setup? Nothing has been changed. [y/N]", 10*time.Second)
+	tm.send("y", keyEnter)
+	if code := tm.exitCode(30 * time.Second); code != exitInterrupted {
+		t.Errorf("exit code: got %d, want %d (cancelled)", code, exitInterrupted)
+	}
+	tm.waitLog("entrasync: cancelled", time.Second)
+}

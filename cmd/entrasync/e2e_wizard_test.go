@@ -131,8 +131,9 @@ func TestWizardExpressSetupThenSyncNow(t *testing.T) {
 
 	// Again: the task menu. A new user in AD reaches Entra with Sync now.
 	ou := dc.NewOU(t, "")
+	nora := "nora" + uniqueTag()
 	dc.Add(t, "CN=Nora New,"+ou, map[string][]string{
-		"objectClass": {"user"}, "sAMAccountName": {"nora.new"}, "userPrincipalName": {"nora.new@" + adtest.AltSuffix},
+		"objectClass": {"user"}, "sAMAccountName": {nora}, "userPrincipalName": {nora + "@" + adtest.AltSuffix},
 		"displayName": {"Nora New"}, "givenName": {"Nora"}, "sn": {"New"},
 	})
 	tm = startTerm(t, env, args...)
@@ -142,8 +143,8 @@ func TestWizardExpressSetupThenSyncNow(t *testing.T) {
 	tm.send(keyEnter)
 	tm.waitText("Back to the menu", syncTimeout)
 	tm.waitText("created 1", time.Second)
-	if _, ok := srv.UserByUPN("nora.new@" + adtest.AltSuffix); !ok {
-		t.Error("Sync now did not create nora.new@example.com in the tenant")
+	if _, ok := srv.UserByUPN(nora + "@" + adtest.AltSuffix); !ok {
+		t.Errorf("Sync now did not create %s@%s in the tenant", nora, adtest.AltSuffix)
 	}
 	tm.waitFocus("")
 	tm.send(keyEnter)

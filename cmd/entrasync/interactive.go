@@ -70,7 +70,15 @@ func (i interactive) run(ctx context.Context, d sync.Dirs) error {
 		return err
 	}
 	defer b.Close()
-	return i.drive(ctx, b, menu)
+	if err := i.drive(ctx, b, menu); err != nil {
+		return err
+	}
+	// The menu's Uninstall removes what setup made; the service that
+	// would now fail every run goes too.
+	if menu && !configured(d) && i.a.dir == "" {
+		return removeUnit(i.a.Err)
+	}
+	return nil
 }
 
 // drive runs the menu or the setup wizard over b.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,6 +25,9 @@ import (
 //     STATE_DIRECTORY=$WORK/state (as systemd exports them), so nothing is
 //     written outside $WORK;
 //   - a Samba AD DC (one per test binary) and an OU of its own, $OU, with
+//     $U a tag unique in the DC to end the script's user names with (AD
+//     wants sAMAccountNames unique in the domain, across scripts and
+//     -count runs), and
 //     the Enterprise Admin $DC_ADMIN whose password is in $WORK/admin.pw;
 //     $DC_HOST and $DC_CA reach the DC;
 //   - an Entra emulator of its own ($AUTHORITY, $GRAPH, $ENTRA_CA) that
@@ -62,6 +66,7 @@ func TestScripts(t *testing.T) {
 			env.Values[tbKey{}] = tb
 			ou := dc.NewOU(tb, "script")
 			env.Setenv("OU", ou)
+			env.Setenv("U", uniqueTag())
 			env.Setenv("DC_HOST", dc.Host)
 			env.Setenv("DC_CA", dc.CAFile)
 			env.Setenv("DC_ADMIN", dc.AdminDownLevel)
@@ -82,6 +87,12 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
+
+// tagSeq makes uniqueTag's tags.
+var tagSeq atomic.Int64
+
+// uniqueTag returns a short tag no other test of this binary gets.
+func uniqueTag() string { return strconv.FormatInt(tagSeq.Add(1), 36) }
 
 type (
 	srvKey struct{}

@@ -53,12 +53,14 @@ func newCLIWorld(t *testing.T, users ...string) *cliWorld {
 	return w
 }
 
-// addUser adds an enabled user to the world's OU.
-func (w *cliWorld) addUser(sam string) {
+// addUser adds an enabled user to the world's OU and returns its UPN.
+func (w *cliWorld) addUser(sam string) string {
 	w.t.Helper()
+	sam += uniqueTag() // unique in the DC, also across -count runs
 	w.dc.Add(w.t, "CN="+sam+","+w.ou, map[string][]string{
 		"objectClass": {"user"}, "sAMAccountName": {sam}, "userPrincipalName": {sam + "@" + adtest.AltSuffix}, "displayName": {sam},
 	})
+	return sam + "@" + adtest.AltSuffix
 }
 
 // command returns the binary with --dir and args, not started.
@@ -115,8 +117,8 @@ func waitLockHolder(t *testing.T, lockFile string, pid int) {
 // sync and status say a run is in progress, then interrupts the first with
 // SIGINT: it exits 130 and the history records the run.
 func TestSecondSyncWhileOneRunsThenInterrupt(t *testing.T) {
-	w := newCLIWorld(t, "ola.busy")
-	w.addUser("pia.busy")
+	w := newCLIWorld(t, "ola")
+	pia := w.addUser("pia")
 	remove := w.srv.InjectFault(entratest.Fault{Path: "/v1.0/*", Delay: time.Minute, Times: 1})
 	defer remove()
 
@@ -151,13 +153,13 @@ func TestSecondSyncWhileOneRunsThenInterrupt(t *testing.T) {
 	if !strings.Contains(firstErr.String(), "entrasync: interrupted") {
 		t.Errorf("interrupted sync: stderr lacks the interruption:\n%s", firstErr.String())
 	}
-	if _, ok := w.srv.UserByUPN("pia.busy@" + adtest.AltSuffix); ok {
-		t.Error("the interrupted run created pia.busy before it was stopped")
+	if _, ok := w.srv.UserByUPN(pia); ok {
+		t.Errorf("the interrupted run created %s before it was stopped", pia)
 	}
 	// The lock is free again; the next sync does the work.
 	w.run(0, "sync")
-	if _, ok := w.srv.UserByUPN("pia.busy@" + adtest.AltSuffix); !ok {
-		t.Error("the sync after the interruption did not create pia.busy")
+	if _, ok := w.srv.UserByUPN(pia); !ok {
+		t.Errorf("the sync after the interruption did not create %s", pia)
 	}
 	out, err = w.command(nil, "history").Output()
 	if err != nil || !regexp.MustCompile(`delta +manual +(cancelled|failed)`).Match(out) {
@@ -170,7 +172,7 @@ func TestSecondSyncWhileOneRunsThenInterrupt(t *testing.T) {
 // metrics on loopback, syncs on SIGUSR1, and exits 0 on SIGTERM after
 // logging that it stopped.
 func TestRunServiceSyncsServesMetricsAndStopsOnSIGTERM(t *testing.T) {
-	w := newCLIWorld(t, "quin.svc")
+	w := newCLIWorld(t, "quin")
 	d := sync.DirsAt(w.dir)
 	cfg, err := sync.LoadConfig(d.ConfigFile())
 	if err != nil {
@@ -180,7 +182,7 @@ func TestRunServiceSyncsServesMetricsAndStopsOnSIGTERM(t *testing.T) {
 	if err := sync.SaveConfig(d.ConfigFile(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	w.addUser("rae.svc")
+	rae := w.addUser("rae")
 
 	svc := w.command([]string{"JOURNAL_STREAM=8:12345"}, "run")
 	stderr, err := svc.StderrPipe()
@@ -204,8 +206,8 @@ func TestRunServiceSyncsServesMetricsAndStopsOnSIGTERM(t *testing.T) {
 	waitLog(t, logs, "serving metrics")
 
 	waitMetric(t, metricsURL, `entrasync_runs_total{result="success"} 1`)
-	if _, ok := w.srv.UserByUPN("rae.svc@" + adtest.AltSuffix); !ok {
-		t.Error("the service's first run did not create rae.svc")
+	if _, ok := w.srv.UserByUPN(rae); !ok {
+		t.Errorf("the service's first run did not create %s", rae)
 	}
 	body := waitMetric(t, metricsURL, `entrasync_objects_total{action="create"} 1`)
 	for _, want := range []string{"# TYPE entrasync_last_success_timestamp_seconds gauge", "entrasync_object_errors_total 0"} {
@@ -214,13 +216,13 @@ func TestRunServiceSyncsServesMetricsAndStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 
-	w.addUser("sam.svc")
+	sam := w.addUser("sam")
 	if err := svc.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
 	waitMetric(t, metricsURL, `entrasync_runs_total{result="success"} 2`)
-	if _, ok := w.srv.UserByUPN("sam.svc@" + adtest.AltSuffix); !ok {
-		t.Error("the run SIGUSR1 asked for did not create sam.svc")
+	if _, ok := w.srv.UserByUPN(sam); !ok {
+		t.Errorf("the run SIGUSR1 asked for did not create %s", sam)
 	}
 
 	if err := svc.Process.Signal(syscall.SIGTERM); err != nil {
