@@ -126,9 +126,9 @@ func (t *EntraTarget) Tenant(ctx context.Context) (Tenant, error) {
 
 // Lookup finds users by anchor, userPrincipalName or mail, and groups by
 // anchor. Anchors and UPNs are read one request each, several at a time
-// (Graph's $filter takes no batch of onPremisesImmutableId values without
-// advanced queries); mail, and the rare UPN that cannot go in a URL path,
-// by one pass over the users.
+// (package entra has no lookup of many values in one $filter yet); mail,
+// and the rare UPN that cannot go in a URL path, by one pass over the
+// users. Anchors match case-sensitively, UPNs and mail case-insensitively.
 func (t *EntraTarget) Lookup(ctx context.Context, kind Kind, by string, values []string) ([]TargetObject, error) {
 	values = uniqueFold(values, by != LookupAnchor)
 	var (
@@ -502,13 +502,7 @@ func toEntraWrites(w Write) ([]entra.Write, error) {
 	case w.Op == WriteUpdate && w.Kind == KindGroup:
 		var g entra.Group
 		var fields []entra.GroupField
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range w.Attributes {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, k := range w.Attributes.Names() {
 			switch k {
 			case AttrDisplayName:
 				g.DisplayName = w.Attributes[k]

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/entrasync/entrasync/ad/adtest"
 	"github.com/entrasync/entrasync/entra"
 	"github.com/entrasync/entrasync/entra/entratest"
 )
@@ -39,16 +42,25 @@ var (
 )
 
 // seededOU returns an OU holding n users and n/100 security groups of 50
-// members, made once per size in this binary.
-func seededOU(b *testing.B, h *harness, n int) string {
+// members, made once per size in this binary. It makes the OU on a
+// connection of its own: seeding 100,000 users takes longer than Samba
+// keeps adtest's shared connection idle.
+func seededOU(b *testing.B, dc *adtest.DC, n int) string {
 	b.Helper()
 	seededMu.Lock()
 	defer seededMu.Unlock()
 	if ou, ok := seeded[n]; ok {
 		return ou
 	}
-	ou := h.dc.NewOU(b, fmt.Sprintf("bench %d", n))
-	users := h.dc.SeedUsers(b, ou, n)
+	ou := fmt.Sprintf("OU=bench %d %d,%s", n, prefixSeq.Add(1), dc.BaseDN)
+	c := adminLDAP(b, dc)
+	req := ldap.NewAddRequest(ou, nil)
+	req.Attribute("objectClass", []string{"organizationalUnit"})
+	if err := c.Add(req); err != nil {
+		b.Fatalf("add %s: %v", ou, err)
+	}
+	c.Close()
+	users := dc.SeedUsers(b, ou, n)
 	var ldif strings.Builder
 	for g := range n / 100 {
 		fmt.Fprintf(&ldif, "dn: CN=Bench Group %d,%s\nobjectClass: group\nsAMAccountName: bg%d-%d\ngroupType: -2147483646\n", g, ou, n, g)
@@ -57,7 +69,7 @@ func seededOU(b *testing.B, h *harness, n int) string {
 		}
 		ldif.WriteString("\n")
 	}
-	h.dc.LoadLDIF(b, ldif.String(), nil)
+	dc.LoadLDIF(b, ldif.String(), nil)
 	seeded[n] = ou
 	return ou
 }
@@ -66,9 +78,8 @@ func seededOU(b *testing.B, h *harness, n int) string {
 // whose write budget is tp.
 func benchHarness(b *testing.B, n int, tp entra.Throughput) *harness {
 	b.Helper()
-	h := newHarness(b, func(c *Config) { c.Sync.DeletionThreshold = 1 << 30 })
-	h.ou = seededOU(b, h, n)
-	h.cfg.AD.Scope.Include = []string{h.ou}
+	dc := adtest.Start(b)
+	h := newHarnessIn(b, dc, seededOU(b, dc, n), 2*time.Hour, func(c *Config) { c.Sync.DeletionThreshold = 1 << 30 })
 	h.client = h.appClient(tp)
 	h.rebuild()
 	return h

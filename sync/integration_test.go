@@ -70,10 +70,16 @@ type harness struct {
 func newHarness(t testing.TB, edit ...func(*Config)) *harness {
 	t.Helper()
 	dc := adtest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return newHarnessIn(t, dc, dc.NewOU(t, ""), 5*time.Minute, edit...)
+}
+
+// newHarnessIn builds a harness on an existing OU whose runs must end
+// within timeout.
+func newHarnessIn(t testing.TB, dc *adtest.DC, ou string, timeout time.Duration, edit ...func(*Config)) *harness {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	h := &harness{t: t, ctx: ctx, dc: dc, prefix: fmt.Sprintf("i%d", prefixSeq.Add(1))}
-	h.ou = dc.NewOU(t, "")
+	h := &harness{t: t, ctx: ctx, dc: dc, ou: ou, prefix: fmt.Sprintf("i%d", prefixSeq.Add(1))}
 	h.srv = entratest.NewServer(t, entratest.WithTenant(integrationTenant()))
 	h.client = h.appClient(entra.Throughput{Backoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
 	h.bind = ad.Options{Host: dc.Host, CAFile: dc.CAFile, Username: dc.AdminUPN, Password: dc.AdminPassword, Logger: quiet}
@@ -210,15 +216,22 @@ func (h *harness) anchor(dn string) string {
 // operations adtest has no helper for (renames and moves).
 func (h *harness) ldap() *ldap.Conn {
 	h.t.Helper()
-	c, err := ldap.DialURL(h.dc.LDAPSURL(), ldap.DialWithTLSConfig(h.dc.TLSConfig()))
+	return adminLDAP(h.t, h.dc)
+}
+
+// adminLDAP returns a new LDAPS connection to dc bound as Administrator,
+// closed when the test ends.
+func adminLDAP(tb testing.TB, dc *adtest.DC) *ldap.Conn {
+	tb.Helper()
+	c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
 	if err != nil {
-		h.t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := c.Bind(h.dc.AdminUPN, h.dc.AdminPassword); err != nil {
+	if err := c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
 		c.Close()
-		h.t.Fatal(err)
+		tb.Fatal(err)
 	}
-	h.t.Cleanup(func() { c.Close() })
+	tb.Cleanup(func() { c.Close() })
 	return c
 }
 
