@@ -28,12 +28,11 @@ func (f *entraFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.CAFile, "entra-ca-file", "", "also trust the CAs in `FILE` for Entra ID (a TLS-inspecting proxy)")
 }
 
-// newBackend returns the live wizard backend over the directories d. A
-// saved configuration's endpoints fill what the flags leave empty, so that
-// the task menu's sign-ins (UPN suffixes, uninstall) reach the tenant the
-// engine syncs to.
+// newBackend returns the live wizard backend over the directories d. Once
+// a configuration is saved, the backend signs in to its tenant and cloud
+// whatever the flags say.
 func newBackend(d sync.Dirs, f entraFlags, logger *slog.Logger) (*live.Backend, error) {
-	opts := live.Options{
+	return live.New(live.Options{
 		Dirs:          d,
 		ClientID:      f.ClientID,
 		TenantID:      f.Tenant,
@@ -41,13 +40,7 @@ func newBackend(d sync.Dirs, f entraFlags, logger *slog.Logger) (*live.Backend, 
 		GraphEndpoint: f.GraphEndpoint,
 		EntraCAFile:   f.CAFile,
 		Logger:        logger,
-	}
-	if cfg, err := sync.LoadConfig(d.ConfigFile()); err == nil {
-		opts.AuthorityHost = or(opts.AuthorityHost, cfg.Entra.AuthorityHost)
-		opts.GraphEndpoint = or(opts.GraphEndpoint, cfg.Entra.GraphEndpoint)
-		opts.EntraCAFile = or(opts.EntraCAFile, cfg.Entra.CAFile)
-	}
-	return live.New(opts)
+	})
 }
 
 // or returns v, or def when v is empty.

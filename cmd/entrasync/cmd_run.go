@@ -71,7 +71,7 @@ func runService(ctx context.Context, a *app) error {
 	sched, err := sync.NewScheduler(r, sync.SchedulerOptions{
 		Interval:     time.Duration(cfg.Sync.Interval),
 		FullInterval: time.Duration(cfg.Sync.FullInterval),
-		LastFull:     lastFull(d, logger),
+		LastFull:     lastFull(r, logger),
 		ManualOnly:   !cfg.Sync.SchedulerEnabled,
 		OnEvent: func(e sync.SchedulerEvent) {
 			if e.Type == sync.EventRunFinished {
@@ -122,22 +122,14 @@ func runService(ctx context.Context, a *app) error {
 	return nil
 }
 
-// lastFull reads when the last full import was applied, so that the
-// scheduler knows whether the first run must be a full one. Without a
-// store (or while another process holds it) the first run is a full one.
-func lastFull(d sync.Dirs, logger *slog.Logger) time.Time {
-	st, err := openStore(d)
+// lastFull is when the last full run was applied, so that a restart does
+// not force a full run; when the store cannot say (another process holds
+// it), the first run is a full one.
+func lastFull(r *sync.FileRunner, logger *slog.Logger) time.Time {
+	t, err := r.LastFull()
 	if err != nil {
-		logger.Warn("cannot read the last full import's time; the first run will be a full one", "err", err.Error())
+		logger.Warn("cannot read when the last full run was; the first run will be a full one", "err", err.Error())
 		return time.Time{}
 	}
-	if st == nil {
-		return time.Time{}
-	}
-	defer st.Close()
-	c, err := st.Cursor()
-	if err != nil {
-		return time.Time{}
-	}
-	return c.LastFull
+	return t
 }

@@ -48,3 +48,62 @@ func TestDemoAccessible(t *testing.T) {
 	}
 	tm.waitLog("entrasync: cancelled", time.Second)
 }
+
+// TestDemoExpressSetupThenSyncNow walks the demo as a newcomer would: the
+// answers are filled in and the sign-in approves itself, so Enter through
+// the express path sets up against the demo forest and tenant; the menu
+// follows, where Sync now runs; leaving it ends the demo.
+func TestDemoExpressSetupThenSyncNow(t *testing.T) {
+	tm := startTerm(t, ptyEnv("TMPDIR="+t.TempDir()), "demo")
+	tm.waitText("Step 1 of 8", 30*time.Second)
+	tm.waitFocus("")
+	tm.send(keyEnter)
+	tm.waitText("Step 2 of 8", 10*time.Second)
+	tm.waitFocus("Settings")
+	tm.send(keyEnter)
+	tm.waitText("Step 3 of 8", 10*time.Second)
+	tm.waitText("Sign in", 10*time.Second)
+	tm.waitFocus("")
+	tm.send(keyEnter)
+	tm.waitText("Continue as "+demoAdmin, time.Minute) // approved by the demo tenant
+	tm.waitText("Example Corp (DEMO tenant)", time.Second)
+	tm.waitFocus("Account")
+	tm.send(keyEnter)
+	tm.waitText("Step 4 of 8", 10*time.Second)
+	for _, field := range []string{"Domain controller", "Connection", "CA certificate file", "Enterprise Admin", "Password"} {
+		tm.waitFocus(field) // filled in by the demo
+		tm.send(keyEnter)
+	}
+	tm.waitText("Step 5 of 8", time.Minute)
+	tm.waitText("corp.local", time.Minute)
+	tm.waitFocus("Next step")
+	tm.send(keyEnter)
+	tm.waitFocus("Press Enter to continue")
+	tm.send("x")
+	tm.waitText("✓ Continue without matching", 10*time.Second)
+	tm.send(keyEnter)
+	tm.waitText("Step 6 of 8", time.Minute)
+	tm.waitFocus("Press Enter to install")
+	tm.send(keyEnter)
+	tm.waitText("Step 8 of 8", 3*time.Minute)
+	tm.waitText("Finish", time.Second)
+	tm.waitFocus("")
+	tm.send(keyEnter)
+
+	tm.waitText("Task menu", 30*time.Second)
+	tm.waitFocus("What do you want to do?")
+	tm.send(keyEnter) // Sync now (delta)
+	tm.waitText("Back to the menu", 3*time.Minute)
+	// The status is not asserted: one of the demo's two Sam Taylors gets a
+	// quarantine UPN (prefix+NNNN@) that Graph refuses, so the run
+	// completes with an error until package sync changes that format.
+	tm.waitText(", delta sync, ", time.Second)
+	tm.waitFocus("")
+	tm.send(keyEnter)
+	tm.waitFocus("What do you want to do?")
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(30 * time.Second); code != 0 {
+		t.Errorf("exit code: got %d, want 0", code)
+	}
+	tm.waitLog("The demo is over", time.Second)
+}
