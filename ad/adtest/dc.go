@@ -95,7 +95,7 @@ func startDC() (*DC, error) {
 		return nil, err
 	}
 	if os.Geteuid() != 0 {
-		return nil, errors.New("the Samba AD DC must run as root: it binds ports 389 and 636 and sets file ACLs; run the tests as root (CI containers do)")
+		return nil, errors.New(`the Samba AD DC must run as root (provisioning chowns sysvol and the DC binds ports 389 and 636): run the tests as root, for example with sudo -E env "PATH=$PATH" go test`)
 	}
 	tmpl, sec, err := ensureTemplate(t)
 	if err != nil {
