@@ -366,18 +366,19 @@ func (r *run) createWrite(c *Change, upn string) pending {
 // quarantineAfter returns the quarantine UPN to retry with after err, or ""
 // when err is not a UPN conflict of a first attempt: the UPN is held in
 // Entra by an object entrasync does not manage, so this object gets
-// <prefix>+NNNN@<initial domain>, as Entra Connect's resiliency does.
+// <prefix>_NNNN@<initial domain>, as Entra Connect's resiliency does (with
+// the separator Graph accepts: see quarantineSeparator).
 func (r *run) quarantineAfter(c *Change, err error, tried string) string {
 	var ce *ConflictError
 	e := r.desired[c.Anchor]
 	if c.Kind != KindUser || e == nil || !errors.As(err, &ce) || ce.Property != AttrUserPrincipalName {
 		return ""
 	}
-	if strings.Contains(strings.SplitN(tried, "@", 2)[0], "+") {
+	if r.m.isQuarantineUPN(tried) {
 		return "" // already a quarantine name
 	}
 	q := r.m.quarantineUPN(e.upnPrefix, c.Anchor, func(u string) bool { return u == strings.ToLower(tried) })
-	r.w.add(WarnUPNDuplicate, fmt.Sprintf("userPrincipalName held in Entra by an object entrasync did not create: the object gets <prefix>+NNNN@%s until the conflict is resolved", r.m.initialDomain),
+	r.w.add(WarnUPNDuplicate, fmt.Sprintf("userPrincipalName held in Entra by an object entrasync did not create: the object gets <prefix>_NNNN@%s until the conflict is resolved", r.m.initialDomain),
 		tried+" → "+q)
 	return q
 }

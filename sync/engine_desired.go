@@ -309,7 +309,7 @@ func guidKey(g GUID) string {
 // settleUPNs gives every user a unique userPrincipalName, as Entra's
 // duplicate attribute resiliency does: when several objects want one UPN,
 // the one holding it already keeps it (else the smallest anchor), and the
-// others get <prefix>+NNNN@<initial domain>; a UPN held by an object
+// others get <prefix>_NNNN@<initial domain>; a UPN held by an object
 // entrasync did not create goes to nobody
 // (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency).
 func (r *run) settleUPNs() error {
@@ -381,7 +381,7 @@ func (r *run) settleUPNs() error {
 		q := r.m.quarantineUPN(e.upnPrefix, a, taken)
 		final[strings.ToLower(q)] = a
 		e.attrs[AttrUserPrincipalName] = q
-		r.w.add(WarnUPNDuplicate, fmt.Sprintf("duplicate userPrincipalName: the object gets <prefix>+NNNN@%s until the conflict is resolved", r.m.initialDomain),
+		r.w.add(WarnUPNDuplicate, fmt.Sprintf("duplicate userPrincipalName: the object gets <prefix>_NNNN@%s until the conflict is resolved", r.m.initialDomain),
 			e.wantUPN+" → "+q)
 	}
 	if storeErr != nil {

@@ -59,12 +59,12 @@ func TestInitialSync(t *testing.T) {
 	}
 	quarantined := 0
 	for _, id := range env.tgt.ids(KindUser) {
-		if u := strings.ToLower(env.tgt.objs[id].Attributes[AttrUserPrincipalName]); strings.HasPrefix(u, "eve+") && strings.HasSuffix(u, "@"+testInitial) {
+		if u := strings.ToLower(env.tgt.objs[id].Attributes[AttrUserPrincipalName]); strings.HasPrefix(u, "eve_") && strings.HasSuffix(u, "@"+testInitial) {
 			quarantined++
 		}
 	}
 	if quarantined != 1 {
-		t.Errorf("%d users with a quarantined eve+NNNN@%s UPN, want 1", quarantined, testInitial)
+		t.Errorf("%d users with a quarantined eve_NNNN@%s UPN, want 1", quarantined, testInitial)
 	}
 	if got, want := env.tgt.memberNames("Engineering"), []string{"Leads", "bob@corp.example.com", "carol@corp.example.com"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Engineering members = %v, want %v (nested group as a member)", got, want)

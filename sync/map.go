@@ -382,11 +382,20 @@ func (m *mapper) userPrincipalName(o *SourceObject, nick string, w *warnings) (u
 	return p + "@" + m.initialDomain, p
 }
 
-// quarantineUPN is the UPN a duplicate gets, as Entra's duplicate attribute
-// resiliency names it: <prefix>+<4 digits>@<initial domain>
-// (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency).
-// The number comes from the anchor, so reruns give the same UPN; taken
-// reports UPNs (lower case) already in use, which move it to the next one.
+// quarantineSeparator joins a quarantined UPN's prefix and number. Entra's
+// duplicate attribute resiliency uses "+" (<prefix>+<4 digits>@<initial
+// domain>,
+// https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency),
+// but Graph refuses "+" in a userPrincipalName ("Only the following
+// characters are allowed A - Z, a - z, 0 - 9, ' . - _ ! # ^ ~",
+// https://learn.microsoft.com/graph/api/resources/user), so entrasync
+// uses "_".
+const quarantineSeparator = "_"
+
+// quarantineUPN is the UPN a duplicate gets: <prefix>_<4 digits>@<initial
+// domain>. The number comes from the anchor, so reruns give the same UPN;
+// taken reports UPNs (lower case) already in use, which move it to the
+// next one.
 func (m *mapper) quarantineUPN(prefix, anchor string, taken func(string) bool) string {
 	p := sanitizeUPNPrefix(prefix, min(64, maxUPN-1-len(m.initialDomain))-5)
 	h := 0
@@ -394,12 +403,31 @@ func (m *mapper) quarantineUPN(prefix, anchor string, taken func(string) bool) s
 		h = (h*31 + int(anchor[i])) % 10000
 	}
 	for i := range 10000 {
-		upn := fmt.Sprintf("%s+%04d@%s", p, (h+i)%10000, m.initialDomain)
+		upn := fmt.Sprintf("%s%s%04d@%s", p, quarantineSeparator, (h+i)%10000, m.initialDomain)
 		if !taken(strings.ToLower(upn)) {
 			return upn
 		}
 	}
-	return fmt.Sprintf("%s+%04d@%s", p, h, m.initialDomain)
+	return fmt.Sprintf("%s%s%04d@%s", p, quarantineSeparator, h, m.initialDomain)
+}
+
+// isQuarantineUPN reports whether upn has the shape quarantineUPN gives:
+// <prefix>_<4 digits>@<initial domain>.
+func (m *mapper) isQuarantineUPN(upn string) bool {
+	local, domain, ok := strings.Cut(upn, "@")
+	if !ok || !strings.EqualFold(domain, m.initialDomain) || len(local) < 6 {
+		return false
+	}
+	sep, digits := local[len(local)-5:len(local)-4], local[len(local)-4:]
+	if sep != quarantineSeparator {
+		return false
+	}
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // mapGroup computes a security group's Entra attributes; members are

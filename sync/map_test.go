@@ -291,9 +291,17 @@ func TestQuarantineUPN(t *testing.T) {
 	if a != m.quarantineUPN("alice", "AAAAAAAAAAAAAAAAAAAAAA==", none) {
 		t.Errorf("quarantineUPN is not deterministic")
 	}
-	prefix, rest, ok := strings.Cut(a, "+")
+	prefix, rest, ok := strings.Cut(a, "_")
 	if !ok || prefix != "alice" || len(rest) != len("0000@"+testInitial) || !strings.HasSuffix(rest, "@"+testInitial) {
-		t.Fatalf("quarantineUPN = %q, want alice+NNNN@%s", a, testInitial)
+		t.Fatalf("quarantineUPN = %q, want alice_NNNN@%s", a, testInitial)
+	}
+	if !m.isQuarantineUPN(a) {
+		t.Errorf("isQuarantineUPN(%q) = false, want true", a)
+	}
+	for _, upn := range []string{"alice@" + testInitial, "alice_12a4@" + testInitial, "al_1234@corp.example.com", "_1234@" + testInitial, "alice+1234@" + testInitial} {
+		if m.isQuarantineUPN(upn) {
+			t.Errorf("isQuarantineUPN(%q) = true, want false", upn)
+		}
 	}
 	taken := func(u string) bool { return u == strings.ToLower(a) }
 	b := m.quarantineUPN("alice", "AAAAAAAAAAAAAAAAAAAAAA==", taken)

@@ -83,7 +83,7 @@ func TestPlanner(t *testing.T) {
 		{"deleted, seen by a full run", nil, func(s *fakeSource) { s.remove(guid(3)) }, RunFull,
 			[]string{"delete user carol@corp.example.com (not found in Active Directory)"}},
 		{"the duplicate's rival leaves", nil, func(s *fakeSource) { s.remove(guid(5)) }, RunFull, []string{
-			`update user EVE@corp.example.com userPrincipalName:"EVE+` + quarantineNumber(t, 6) + `@contoso.onmicrosoft.com"->"EVE@corp.example.com"`,
+			`update user EVE@corp.example.com userPrincipalName:"EVE_` + quarantineNumber(t, 6) + `@contoso.onmicrosoft.com"->"EVE@corp.example.com"`,
 			"delete user eve@corp.example.com (not found in Active Directory)",
 		}},
 	}

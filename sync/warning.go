@@ -18,7 +18,7 @@ type Warning struct {
 // Codes of [Warning].
 const (
 	WarnUPNFallback    = "upn-fallback"         // UPN replaced by mailNickname@<initial domain>
-	WarnUPNDuplicate   = "upn-duplicate"        // UPN quarantined as prefix+NNNN@<initial domain>
+	WarnUPNDuplicate   = "upn-duplicate"        // UPN quarantined as prefix_NNNN@<initial domain>
 	WarnNotCreatable   = "not-creatable"        // contact or mail-enabled distribution group
 	WarnValueRepaired  = "value-repaired"       // invalid UTF-8 or control characters replaced
 	WarnValueTruncated = "value-truncated"      // longer than Graph allows
