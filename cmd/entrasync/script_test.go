@@ -37,7 +37,8 @@ import (
 //
 // Extra commands: code (exec checking the exit code, which also splits
 // $ENTRA_FLAGS and $AD_FLAGS into words), aduser and addel (AD writes),
-// entrauser (the tenant's users), entraapps (its applications).
+// entrauser (the tenant's users), entraapps (its applications), nosecrets
+// (the last command printed no password).
 func TestScripts(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
@@ -84,6 +85,7 @@ func TestScripts(t *testing.T) {
 			"addel":     cmdADDelete,
 			"entrauser": cmdEntraUser,
 			"entraapps": cmdEntraApps,
+			"nosecrets": cmdNoSecrets,
 		},
 	})
 }
@@ -199,5 +201,26 @@ func cmdEntraApps(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("entrasync applications in the tenant: got %d, want %d", got, want)
+	}
+}
+
+// cmdNoSecrets checks that the last command's stdout and stderr hold
+// neither the Enterprise Admin's password nor the connector account's:
+// nosecrets
+func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: nosecrets")
+	}
+	secrets := []string{strings.TrimSpace(ts.ReadFile("admin.pw"))}
+	if b, err := os.ReadFile(ts.MkAbs("state/ad-connector.secret")); err == nil {
+		secrets = append(secrets, strings.TrimSpace(string(b)))
+	}
+	for _, stream := range []string{"stdout", "stderr"} {
+		out := ts.ReadFile(stream)
+		for i, s := range secrets {
+			if s != "" && strings.Contains(out, s) {
+				ts.Fatalf("%s holds secret %d", stream, i)
+			}
+		}
 	}
 }

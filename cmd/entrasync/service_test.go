@@ -295,3 +295,35 @@ func waitMetric(t *testing.T, url, line string) string {
 	t.Fatalf("metrics never showed %q; last:\n%s", line, body)
 	return ""
 }
+
+// TestObjectErrorsAreListedByRun makes Graph refuse one create: sync exits
+// 1 naming the run, status lists the object waiting for a retry, and
+// history --errors shows why; the next sync repairs it.
+func TestObjectErrorsAreListedByRun(t *testing.T) {
+	w := newCLIWorld(t, "tia")
+	uma := w.addUser("uma")
+	remove := w.srv.InjectFault(entratest.Fault{Method: "POST", Path: "/v1.0/users", Status: http.StatusBadRequest,
+		Code: "Request_BadRequest", Message: "Property userType has an invalid value.", Times: 1})
+	stderr := w.run(exitError, "sync")
+	remove()
+	m := regexp.MustCompile("1 objects failed and are retried at the next run: see `entrasync --dir \\S+ history --errors (\\S+)`").FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("sync does not name the run to look at:\n%s", stderr)
+	}
+	out, err := w.command(nil, "status").Output()
+	if err != nil || !regexp.MustCompile(`waiting to be retried after an error`).Match(out) || !strings.Contains(string(out), "create "+uma) {
+		t.Errorf("status does not list %s as waiting: %v\n%s", uma, err, out)
+	}
+	out, err = w.command(nil, "history", "--errors", m[1]).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(uma) + ` +user +create +invalid-value +1 +.*invalid value`)
+	if !row.Match(out) {
+		t.Errorf("history --errors %s lacks the row of %s:\n%s", m[1], uma, out)
+	}
+	w.run(0, "sync")
+	if _, ok := w.srv.UserByUPN(uma); !ok {
+		t.Errorf("the next sync did not create %s", uma)
+	}
+}
