@@ -186,6 +186,9 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("sync: write %s: %w", path, err)
 	}
+	if err := AdoptDirOwner(tmp); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("sync: write %s: %w", path, err)
 	}

@@ -52,6 +52,10 @@ func AcquireRunLock(path string) (*RunLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync: open run lock: %w", err)
 	}
+	if err := AdoptDirOwner(path); err != nil {
+		f.Close()
+		return nil, err
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {

@@ -39,7 +39,7 @@ const maxSecretSize = 1 << 20
 // ReadSecret reads a secret (password, client secret, certificate and key)
 // from path, refusing with an [*InsecureSecretError] when the file is
 // readable or writable by group or others, or owned by another user than
-// this process's (root may read root's files). A trailing newline is
+// this process's (root may read any owner's private file). A trailing newline is
 // removed. The secret is never part of an error.
 func ReadSecret(path string) ([]byte, error) {
 	if err := CheckSecretFile(path); err != nil {
@@ -80,9 +80,12 @@ func CheckSecretFile(path string) error {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return &InsecureSecretError{Path: path, Mode: fi.Mode(), Reason: "readable or writable by group or others", Fix: "chmod 600 " + path}
 	}
+	// Root may use a private file of any owner: under the systemd unit the
+	// state directory belongs to the service's own user, and an
+	// administrator running entrasync as root must still read it.
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		uid := os.Geteuid()
-		if int(st.Uid) != uid {
+		if uid != 0 && int(st.Uid) != uid {
 			return &InsecureSecretError{Path: path, Mode: fi.Mode(), Reason: fmt.Sprintf("owned by uid %d, not by this user (uid %d)", st.Uid, uid), Fix: fmt.Sprintf("chown %d %s", uid, path)}
 		}
 	}

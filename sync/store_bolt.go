@@ -72,6 +72,10 @@ func OpenBoltStore(path string, timeout time.Duration) (*BoltStore, error) {
 		}
 		return nil, fmt.Errorf("sync: open state store %s: %w", path, err)
 	}
+	if err := AdoptDirOwner(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s := &BoltStore{db: db, path: path}
 	if err := s.migrate(); err != nil {
 		db.Close()

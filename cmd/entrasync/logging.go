@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/entrasync/entrasync/sync"
 )
 
 // secretKeys are log attribute keys whose values are never written,
@@ -42,6 +44,10 @@ func openLogFile(stateDir string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open the log file: %w", err)
+	}
+	if err := sync.AdoptDirOwner(path); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return f, nil
 }
