@@ -21,11 +21,12 @@ import (
 // UPN suffix page (AddSuffix, ApplyUPNMove). A Backend is stateful: the
 // administrator sessions opened by SignInEntra and CheckAD serve the calls
 // that follow (Suffixes, AddSuffix, PlanUPNMove, ApplyUPNMove, OUTree,
-// SoftMatches, SetupPlan, Configure, Uninstall). The task menu calls
-// SignInEntra and CheckAD again before the calls that need an administrator
-// (UPN suffix actions, Uninstall); its other calls (SavedConfig, Sync, Plan,
-// PlanChange, SaveConfig, History, RunErrors, RotateCredentials, OUTree,
-// Suffixes) run with the saved configuration's own identities.
+// SoftMatches, SetupPlan, Configure, RotateCredentials, Uninstall). The
+// task menu calls SignInEntra and CheckAD again before the calls that need
+// an administrator (UPN suffix actions, RotateCredentials, Uninstall); its
+// other calls (SavedConfig, Sync, Plan, PlanChange, SaveConfig, History,
+// RunErrors, OUTree, Suffixes) run with the saved configuration's own
+// identities.
 //
 // The wizard calls one method at a time, from one goroutine. Errors are
 // shown to the administrator as they are; wrap them with [WithFix] to add
@@ -106,7 +107,10 @@ type Backend interface {
 	// RunErrors lists the per-object errors of one run.
 	RunErrors(ctx context.Context, runID string) ([]ObjectError, error)
 	// RotateCredentials replaces the AD connector password and the Entra
-	// application certificate, reporting each action through events.
+	// application certificate, reporting each action through events (all
+	// of them pending first, then as they run). It needs both
+	// administrator sessions: the connector may not reset its own
+	// password, nor the application change its own certificates.
 	RotateCredentials(ctx context.Context, events func(ActionEvent)) error
 	// Uninstall removes what setup created (the Entra application, the AD
 	// connector account, the saved configuration and secrets), reporting

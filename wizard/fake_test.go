@@ -54,7 +54,15 @@ type fakeBackend struct {
 	// Filled in by calls.
 	configured *sync.Config
 	savedCfgs  []sync.Config
+	// entraAdmin and adAdmin are the administrator sessions, opened by
+	// SignInEntra and CheckAD; the calls that need them fail without,
+	// as the real backend's do.
+	entraAdmin, adAdmin bool
 }
+
+// errNoAdmin is what the calls that need both administrator sessions
+// return without them.
+var errNoAdmin = WithFix(errors.New("fake: no administrator session"), "sign in to Entra ID and connect to AD DS first")
 
 // writeCalls are the methods that write to AD, Entra or this machine.
 var writeCalls = []string{"AddSuffix", "ApplyUPNMove", "Configure", "Sync", "SaveConfig", "RotateCredentials", "Uninstall"}
@@ -117,6 +125,7 @@ func (f *fakeBackend) SignInEntra(ctx context.Context, prompt func(DeviceCode)) 
 	if len(f.tenants) > 1 {
 		f.tenants = f.tenants[1:]
 	}
+	f.entraAdmin = ctx.Err() == nil
 	return t, ctx.Err()
 }
 
@@ -129,7 +138,15 @@ func (f *fakeBackend) CheckAD(_ context.Context, conn ADConnection, admin Creden
 		f.adErrs = f.adErrs[1:]
 		return Forest{}, err
 	}
+	f.adAdmin = true
 	return f.forest, nil
+}
+
+// admins says whether both administrator sessions are open.
+func (f *fakeBackend) admins() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.entraAdmin && f.adAdmin
 }
 
 func (f *fakeBackend) Suffixes(context.Context) (SuffixReport, error) {
@@ -257,13 +274,28 @@ func (f *fakeBackend) RunErrors(_ context.Context, runID string) ([]ObjectError,
 
 func (f *fakeBackend) RotateCredentials(_ context.Context, events func(ActionEvent)) error {
 	f.record("RotateCredentials")
-	events(ActionEvent{ID: "ad-password", Title: "Replace the AD connector password", State: ActionDone})
-	events(ActionEvent{ID: "entra-cert", Title: "Replace the application certificate", State: ActionDone})
+	if !f.admins() {
+		return errNoAdmin
+	}
+	acts := []ActionEvent{
+		{ID: "ad-password", Title: "Replace the AD connector password"},
+		{ID: "entra-cert", Title: "Replace the application certificate"},
+	}
+	for _, a := range acts {
+		events(a)
+	}
+	for _, a := range acts {
+		a.State = ActionDone
+		events(a)
+	}
 	return nil
 }
 
 func (f *fakeBackend) Uninstall(_ context.Context, events func(ActionEvent)) error {
 	f.record("Uninstall")
+	if !f.admins() {
+		return errNoAdmin
+	}
 	events(ActionEvent{ID: "app", Title: "Delete the Entra application", State: ActionDone})
 	events(ActionEvent{ID: "account", Title: "Delete the AD connector account", State: ActionDone})
 	f.mu.Lock()

@@ -399,19 +399,42 @@ func (m *menu) suffixes(ctx context.Context) (nav, error) {
 }
 
 // rotate replaces the connector password and the application's
-// certificate.
+// certificate. Like Uninstall, it needs both administrators (the
+// connector may not reset its own password, nor the application change
+// its own certificates), so after a confirmation it walks the Connect
+// pages, then runs the rotation with one line per action.
 func (m *menu) rotate(ctx context.Context) (nav, error) {
 	f := m.frame("Rotate credentials")
-	f.body = func(_ *styles, w int) string {
-		return wrap("Replaces the AD connector account's password and the Entra application's certificate, "+
-			"then removes the old certificate. Syncing goes on with the new ones.", w)
+	s := m.adminSetup()
+	steps := []walkStep{
+		{run: func(ctx context.Context) (nav, error) {
+			f.body = func(_ *styles, w int) string {
+				return paragraphs(w,
+					"Replaces the AD connector account's password and the Entra application's certificate, "+
+						"then removes the old certificate. Syncing goes on with the new ones.",
+					"It needs a Global Administrator of the tenant and an Enterprise Admin of the forest: "+
+						"the connector account may not reset its own password, nor the application change its own certificates.")
+			}
+			sure := false
+			n, err := m.u.ask(ctx, f, form(huh.NewConfirm().Title("Rotate both credentials now?").
+				Affirmative("Rotate").Negative("Cancel").Value(&sure)))
+			if n == navNext && !sure {
+				return navBack, err
+			}
+			return n, err
+		}},
+		{run: func(ctx context.Context) (nav, error) {
+			return s.entra(ctx, m.frame("Rotate credentials: connect to Entra ID"))
+		}},
+		{run: func(ctx context.Context) (nav, error) {
+			return s.ad(ctx, m.frame("Rotate credentials: connect to AD DS"))
+		}},
 	}
-	sure := false
-	n, err := m.u.ask(ctx, f, form(huh.NewConfirm().Title("Rotate both credentials now?").
-		Affirmative("Rotate").Negative("Cancel").Value(&sure)))
-	if n != navNext || !sure {
+	n, err := walk(ctx, steps)
+	if n != navNext || err != nil {
 		return n, err
 	}
+	f.body = nil
 	n, _, err = m.actions(ctx, f, "Rotating credentials", m.b.RotateCredentials)
 	return n, err
 }

@@ -152,10 +152,26 @@ func TestMenuTasks(t *testing.T) {
 			wantOut:   []string{"1. Done"},
 			notOut:    []string{"Continue without matching"},
 		},
+		// Rotation needs both administrators, as Uninstall does: the
+		// connector may not reset its own password, nor the application
+		// change its own certificates.
 		"rotate credentials": {
-			input:     []string{"8", "", "y", ""},
-			wantCalls: []string{"RotateCredentials"},
-			wantOut:   []string{"Replace the AD connector password: done", "Replace the application certificate: done"},
+			input: []string{"8", "", "y", "",
+				"", "", "", // Entra: sign in; continue as the admin
+				"", "", "", `CORP\admin`, "not-a-real-password", ""}, // AD
+			wantCalls: []string{"SignInEntra", `CheckAD[dc1.corp.example.com 0 ldaps CORP\admin]`, "RotateCredentials"},
+			wantOut: []string{"== Rotate credentials: connect to Entra ID ==", "== Rotate credentials: connect to AD DS ==",
+				"Replace the AD connector password: done", "Replace the application certificate: done"},
+			notOut: []string{"Error:"},
+		},
+		"rotate credentials declined": {
+			input:  []string{"8", "", "n", ""},
+			notOut: []string{"connect to Entra ID", "RotateCredentials"},
+			check: func(t *testing.T, b *fakeBackend) {
+				if w := b.writesBefore(""); len(w) != 0 {
+					t.Errorf("writes: %q", w)
+				}
+			},
 		},
 		"history and a run's errors": {
 			input:     []string{"9", "", "2", "1"}, // open run-2; then Back

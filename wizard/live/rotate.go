@@ -23,6 +23,12 @@ const (
 	ActionRotateCert     = "entra-cert"
 )
 
+// The titles of the rotation actions.
+const (
+	titleRotatePassword = "Replace the AD connector password"
+	titleRotateCert     = "Replace the application certificate"
+)
+
 // RotateCredentials replaces the connector account's password and the
 // application's certificate, holding the run lock so no sync runs
 // meanwhile. The password is reset by the Enterprise Admin (AD keeps one
@@ -54,6 +60,10 @@ func (b *Backend) RotateCredentials(ctx context.Context, events func(wizard.Acti
 	if err != nil {
 		return err
 	}
+	// Both actions are listed before the first runs, as on the
+	// Configuring page.
+	events(wizard.ActionEvent{ID: ActionRotatePassword, Title: titleRotatePassword, State: wizard.ActionPending})
+	events(wizard.ActionEvent{ID: ActionRotateCert, Title: titleRotateCert, State: wizard.ActionPending})
 	step := func(id, title string, fn func() (string, error)) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -69,12 +79,12 @@ func (b *Backend) RotateCredentials(ctx context.Context, events func(wizard.Acti
 		events(wizard.ActionEvent{ID: id, Title: title, State: wizard.ActionDone, Detail: detail})
 		return nil
 	}
-	if err := step(ActionRotatePassword, "Replace the AD connector password", func() (string, error) {
+	if err := step(ActionRotatePassword, titleRotatePassword, func() (string, error) {
 		return b.rotatePassword(ctx, cfg, rec)
 	}); err != nil {
 		return err
 	}
-	return step(ActionRotateCert, "Replace the application certificate", func() (string, error) {
+	return step(ActionRotateCert, titleRotateCert, func() (string, error) {
 		return b.rotateCertificate(ctx, admin, cfg, rec)
 	})
 }

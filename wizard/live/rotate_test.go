@@ -91,7 +91,7 @@ func TestRotateCredentials(t *testing.T) {
 	if err := w.b.RotateCredentials(w.ctx, ev.add); err != nil {
 		t.Fatalf("RotateCredentials: %v (events %v)", err, ev.states())
 	}
-	want := []string{"ad-password:running", "ad-password:done", "entra-cert:running", "entra-cert:done"}
+	want := []string{"ad-password:pending", "entra-cert:pending", "ad-password:running", "ad-password:done", "entra-cert:running", "entra-cert:done"}
 	if !slices.Equal(ev.states(), want) {
 		t.Errorf("events: got %v, want %v", ev.states(), want)
 	}
@@ -161,4 +161,41 @@ func TestRotateFailureKeepsTheOldCertificate(t *testing.T) {
 func faultNewTokens() entratest.Fault {
 	return entratest.Fault{Method: "POST", Path: "/*/oauth2/v2.0/token", Status: 401, Code: "invalid_client",
 		Message: "AADSTS700027: Client assertion failed signature validation."}
+}
+
+// TestRotateFromTheMenu drives the task menu's Rotate credentials over the
+// real backend, as a new process would: the menu must open both
+// administrator sessions (Connect to Entra ID, Connect to AD DS) before it
+// rotates, or the rotation is refused.
+func TestRotateFromTheMenu(t *testing.T) {
+	w := newWorld(t, entratest.WithAutoApprove(0, entratest.DefaultGlobalAdmin))
+	w.admins(w.b)
+	ou := w.dc.NewOU(t, "")
+	w.configure(w.b, w.b.tenant, ou)
+	certPath := filepath.Join(w.dir, CertificateFile)
+	oldThumb := fileThumbprint(t, certPath)
+
+	b := w.backend(w.b.opts.Host) // a new process: no session yet
+	input := []string{
+		"8", "", "y", "", // Rotate credentials; confirm
+		"", "", "", // Entra: sign in (approved by the emulator); continue as the admin
+		"", "", "", w.dc.AdminDownLevel, w.dc.AdminPassword, "", // AD: the saved DC, the Enterprise Admin
+		"11", "", // Exit
+	}
+	var out strings.Builder
+	err := wizard.RunMenu(w.ctx, b, wizard.Options{
+		In: strings.NewReader(strings.Join(input, "\n") + "\n"), Out: &out,
+		Accessible: true, Interrupts: make(chan os.Signal),
+	})
+	if err != nil {
+		t.Fatalf("RunMenu: %v\noutput:\n%s", err, out.String())
+	}
+	for _, want := range []string{"Replace the AD connector password: done", "Replace the application certificate: done"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if got := fileThumbprint(t, certPath); got == oldThumb {
+		t.Errorf("the certificate file still holds the old certificate %s", oldThumb)
+	}
 }
