@@ -24,6 +24,8 @@ var AdminScopes = []Permission{
 	{"User.Read", "sign in; read the signed-in admin's own account and the organization (tenant id, name, initial domain)"},
 	{"Domain.Read.All", "list the tenant's domains and whether each is verified, to check the forest's UPN suffixes"},
 	{"RoleManagement.Read.Directory", "read which directory roles the signed-in admin holds, to say what setup can and cannot do"},
+	{"User.Read.All", "look existing cloud users up by userPrincipalName and mail for the soft-match preview before Install; " +
+		"User.ReadBasic.All reads those two but not onPremisesImmutableId and onPremisesSyncEnabled, which tell the users another sync already manages"},
 	{"Application.ReadWrite.All", "create the sync application and its service principal, upload and rotate its certificate, delete it on uninstall; read Microsoft Graph's permission ids"},
 	{"AppRoleAssignment.ReadWrite.All", "grant the sync application its Microsoft Graph application permissions (admin consent)"},
 }

@@ -167,3 +167,35 @@ func TestAppSignInErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminLooksUpUsers: the admin's session may read users by
+// userPrincipalName and list them with the properties soft matching needs
+// (the soft-match preview before Install). Graph's user-get and user-list
+// take User.ReadBasic.All at least, which omits onPremisesImmutableId and
+// onPremisesSyncEnabled; AdminScopes ask for User.Read.All
+// (https://learn.microsoft.com/graph/api/user-list,
+// https://learn.microsoft.com/graph/permissions-reference#userreadall).
+func TestAdminLooksUpUsers(t *testing.T) {
+	s, opts := emulator(t)
+	c := signIn(t, s, opts, entratest.DefaultGlobalAdmin)
+	defer c.Close()
+	ctx := testContext(t)
+	upn := "adele.vance@" + entratest.DefaultDomain
+	u, err := c.User(ctx, upn)
+	if err != nil {
+		t.Fatalf("User(%s) as the admin: %v", upn, err)
+	}
+	if !strings.EqualFold(u.UserPrincipalName, upn) || u.Mail == "" {
+		t.Errorf("User(%s): got UPN %q, mail %q; want the UPN and a mail", upn, u.UserPrincipalName, u.Mail)
+	}
+	found := false
+	for u, err := range c.Users(ctx) {
+		if err != nil {
+			t.Fatalf("Users as the admin: %v", err)
+		}
+		found = found || strings.EqualFold(u.UserPrincipalName, upn)
+	}
+	if !found {
+		t.Errorf("Users as the admin: %s not listed", upn)
+	}
+}

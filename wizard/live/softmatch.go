@@ -23,35 +23,55 @@ func (r *recordingSource) Import(ctx context.Context, req sync.ImportRequest, em
 	})
 }
 
+// usersOnly is a Target whose List hands over users only: the
+// soft-match preview concerns users, so it neither lists the groups nor
+// reads their members (which the administrator's delegated scopes do not
+// allow before Install).
+type usersOnly struct{ sync.Target }
+
+func (u usersOnly) List(ctx context.Context, kind sync.Kind, emit func(*sync.TargetObject) error) error {
+	if kind != sync.KindUser {
+		return nil
+	}
+	return u.Target.List(ctx, kind, emit)
+}
+
 // SoftMatches lists the existing cloud users the first sync with cfg
 // would adopt instead of creating new ones, as the engine decides it in a
 // dry run over an empty state. With soft match off (cfg's sync.softMatch
 // empty, the default) it lists the users that would match were it on,
-// each marked Blocked. Reading every cloud user takes the sync
-// application's permissions, so before Install (no application yet) it
-// returns a Problem.
+// each marked Blocked. Before Install it reads the cloud users as the
+// signed-in administrator (entra.AdminScopes holds User.Read.All for it);
+// once configured, as the sync application.
 func (b *Backend) SoftMatches(ctx context.Context, cfg sync.Config) ([]wizard.SoftMatch, error) {
-	saved, err := b.savedConfig()
-	if errors.Is(err, wizard.ErrNotConfigured) {
-		return nil, problem(err, "the soft-match preview reads every cloud user, which only the sync application may do, and it is created at Install",
-			"the first sync adopts matching users only when soft match is on (sync.softMatch), and reports every match in its summary")
-	}
-	if err != nil {
-		return nil, err
-	}
-	client, err := b.appClient(saved)
-	if err != nil {
-		return nil, err
-	}
-	tgt := sync.NewEntraTarget(client, sync.EntraTargetOptions{Logger: b.log})
-	defer tgt.Close()
-
 	off := len(cfg.Sync.SoftMatch) == 0
 	run := previewConfig(cfg, b.forest.Root.NetBIOS)
-	run.AD.BindUser, run.AD.PasswordFile = saved.AD.BindUser, saved.AD.PasswordFile
-	run.Entra = saved.Entra
 	if off {
 		run.Sync.SoftMatch = []string{sync.AttrUserPrincipalName, sync.AttrMail}
+	}
+	topts := sync.EntraTargetOptions{Logger: b.log}
+	var tgt sync.Target
+	saved, err := b.savedConfig()
+	switch {
+	case err == nil:
+		client, err := b.appClient(saved)
+		if err != nil {
+			return nil, err
+		}
+		t := sync.NewEntraTarget(client, topts)
+		defer t.Close()
+		tgt = usersOnly{t}
+		run.AD.BindUser, run.AD.PasswordFile = saved.AD.BindUser, saved.AD.PasswordFile
+		run.Entra = saved.Entra
+	case errors.Is(err, wizard.ErrNotConfigured):
+		admin, err := b.needEntraAdmin("the soft-match preview")
+		if err != nil {
+			return nil, err
+		}
+		// The session stays open for the calls that follow: no Close.
+		tgt = usersOnly{sync.NewEntraTarget(admin, topts)}
+	default:
+		return nil, err
 	}
 	src := &recordingSource{
 		Source: sync.NewADSource(b.dialReader, sync.ADSourceOptions{SourceAnchor: run.Sync.SourceAnchor, ForceUSN: true, Logger: b.log}),

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -22,10 +21,33 @@ func TestSoftMatches(t *testing.T) {
 	w.addUser(ou, "Lee Gu", "lee"+w.b.opts.Host, "lee.gu.onprem@"+entratest.DefaultDomain, map[string][]string{"mail": {"lee.gu@" + entratest.DefaultDomain}})
 	w.addUser(ou, "Nobody Matches", "nobody"+w.b.opts.Host, "nobody@"+entratest.DefaultDomain, nil)
 
+	// Before Install, without an administrator session, there is no one
+	// to read the cloud users as.
 	cfg := w.config(w.b.tenant, ou)
-	_, err := w.b.SoftMatches(w.ctx, cfg)
-	if p := asProblem(t, err); !errors.Is(err, wizard.ErrNotConfigured) || !strings.Contains(p.Error(), "sync application") {
-		t.Errorf("before Install: got %q, want a problem saying the sync application is needed", p.Error())
+	cfg.Sync.SoftMatch = []string{sync.AttrUserPrincipalName, sync.AttrMail}
+	nobody := w.backend("softmatch-nobody")
+	if _, err := nobody.CheckAD(w.ctx, w.connection(), wizard.Credentials{User: w.dc.AdminDownLevel, Password: w.dc.AdminPassword}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := nobody.SoftMatches(w.ctx, cfg)
+	if p := asProblem(t, err); !strings.Contains(p.Fix, "sign in to Entra ID") {
+		t.Errorf("before Install, not signed in: got %q (fix %q), want a fix asking to sign in", p.Error(), p.Fix)
+	}
+	// Before Install, the administrator's session reads them: the
+	// emulator grants users reads to the delegated scopes Graph
+	// documents, and the tenant consented to entra.AdminScopes only.
+	before, err := w.b.SoftMatches(w.ctx, cfg)
+	if err != nil {
+		t.Fatalf("before Install: %v", err)
+	}
+	wantBefore := map[string]string{"adele.vance@contoso.com": sync.AttrUserPrincipalName, "lee.gu.onprem@contoso.com": sync.AttrMail}
+	if len(before) != len(wantBefore) {
+		t.Errorf("before Install: got %+v, want %v", before, wantBefore)
+	}
+	for _, m := range before {
+		if wantBefore[m.AD] != m.MatchOn || m.Blocked != "" {
+			t.Errorf("before Install: match %+v, want on %q, not blocked", m, wantBefore[m.AD])
+		}
 	}
 	cfg, _ = w.configure(w.b, w.b.tenant, ou)
 
