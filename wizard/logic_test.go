@@ -145,6 +145,13 @@ func TestOUTreeLabels(t *testing.T) {
 			t.Errorf("label %d: got %q, want %q", i, got, w)
 		}
 	}
+	// Empty OUs are listed too.
+	small := newOUTree([]OU{{DN: "DC=x", Name: "x", Users: 1}, {DN: "OU=Empty,DC=x", Name: "Empty", Parent: "DC=x"}})
+	for i, w := range []string{"x (1 user)", "  Empty (0 users)"} {
+		if got := small.label(i); got != w {
+			t.Errorf("label %d: got %q, want %q", i, got, w)
+		}
+	}
 }
 
 func TestSuffixLogic(t *testing.T) {

@@ -48,7 +48,7 @@ func (t *ouTree) label(i int) string {
 	ou := t.ous[i]
 	s := strings.Repeat("  ", t.depths[i]) + ou.Name
 	if ou.Users >= 0 {
-		s += fmt.Sprintf(" (%d users)", ou.Users)
+		s += " (" + plural(ou.Users, "user", "users") + ")"
 	}
 	return s
 }

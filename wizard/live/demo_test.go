@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +62,16 @@ func TestDemoForest(t *testing.T) {
 	ous, err := b.OUTree(ctx)
 	if err != nil || len(ous) < 3 || ous[0].Parent != "" || ous[0].Users <= 0 {
 		t.Errorf("OUTree: got %d OUs (%v), want the domain first with its users", len(ous), err)
+	}
+	// OUs that hold no user are listed too; the advanced view is not.
+	base := "DC=corp,DC=example,DC=com"
+	for _, o := range ous {
+		if strings.HasSuffix(strings.ToLower(o.DN), strings.ToLower("CN=System,"+base)) {
+			t.Errorf("OUTree lists %s, which AD shows in its advanced view only", o.DN)
+		}
+	}
+	if !slices.ContainsFunc(ous, func(o wizard.OU) bool { return strings.EqualFold(o.DN, "OU=Domain Controllers,"+base) && o.Users == 0 }) {
+		t.Errorf("OUTree lacks OU=Domain Controllers, which holds no user: %+v", ous)
 	}
 
 	a := wizard.DefaultAnswers()

@@ -5,30 +5,37 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/entrasync/entrasync/ad"
 	"github.com/entrasync/entrasync/sync"
 	"github.com/entrasync/entrasync/wizard"
 )
 
-// OUTree lists the forest's domains and the containers (OUs and CN=
-// containers such as CN=Users) that hold users, groups or contacts, each
-// with the users below it, parents before children. It reads the whole
-// forest with the engine's own AD source; containers that hold none of
-// those objects are not listed (ad has no container listing).
+// OUTree lists the forest's domains and their organizational units and
+// containers (those AD shows outside its advanced view, empty ones too,
+// and any other that holds users, groups or contacts), each with the users
+// below it as the engine's own AD source reads them, parents before
+// children.
 func (b *Backend) OUTree(ctx context.Context) ([]wizard.OU, error) {
 	c, err := b.dialReader(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f, err := c.Forest(ctx)
+	t := newTree()
+	if err == nil {
+		for _, d := range f.Domains {
+			if slices.ContainsFunc(f.NamingContexts, func(nc string) bool { return strings.EqualFold(nc, d.DN) }) {
+				t.addRoot(d.DN, d.DNSName)
+			}
+		}
+		err = c.Containers(ctx, ad.ContainersOptions{}, func(ct ad.Container) error {
+			t.addContainer(ct.DN)
+			return nil
+		})
+	}
 	c.Close()
 	if err != nil {
 		return nil, adProblem(err, c.User())
-	}
-	t := newTree()
-	for _, d := range f.Domains {
-		if slices.ContainsFunc(f.NamingContexts, func(nc string) bool { return strings.EqualFold(nc, d.DN) }) {
-			t.addRoot(d.DN, d.DNSName)
-		}
 	}
 	err = b.readAD(ctx, b.previewBase(f.Root.NetBIOS), func(o *sync.SourceObject) error {
 		t.addObject(o.DN, o.Kind == sync.KindUser)
@@ -40,7 +47,8 @@ func (b *Backend) OUTree(ctx context.Context) ([]wizard.OU, error) {
 	return t.list(), nil
 }
 
-// tree collects containers from the DNs of the objects they hold.
+// tree collects containers from their DNs and from the DNs of the objects
+// they hold.
 type tree struct {
 	nodes    map[string]*wizard.OU // by lower-case DN
 	roots    []*wizard.OU
@@ -59,19 +67,22 @@ func (t *tree) addRoot(dn, name string) {
 	t.roots = append(t.roots, n)
 }
 
-// addObject adds the containers of the object dn below its domain root
-// and counts it as a user of each when user is set.
-func (t *tree) addObject(dn string, user bool) {
-	var chain []string // the object's containers, innermost first, up to the domain root
-	for _, p := splitDN(dn); p != ""; _, p = splitDN(p) {
-		chain = append(chain, p)
+// chain returns dn and its ancestors up to its domain root, innermost
+// first; nil when dn is not below a domain root of the tree.
+func (t *tree) chain(dn string) []string {
+	var out []string
+	for p := dn; p != ""; _, p = splitDN(p) {
+		out = append(out, p)
 		if t.isRoot[strings.ToLower(p)] {
-			break
+			return out
 		}
 	}
-	if len(chain) == 0 || !t.isRoot[strings.ToLower(chain[len(chain)-1])] {
-		return // not in a domain of this forest that the DC holds
-	}
+	return nil
+}
+
+// add adds the containers of chain (as chain returns it) that the tree
+// lacks, parents first.
+func (t *tree) add(chain []string) {
 	for i := len(chain) - 2; i >= 0; i-- {
 		key := strings.ToLower(chain[i])
 		if t.nodes[key] != nil {
@@ -83,6 +94,23 @@ func (t *tree) addObject(dn string, user bool) {
 		t.nodes[key] = n
 		t.children[parent] = append(t.children[parent], n)
 	}
+}
+
+// addContainer adds the container dn, and its parents, below its domain
+// root; one outside the tree's domains is ignored.
+func (t *tree) addContainer(dn string) {
+	t.add(t.chain(dn))
+}
+
+// addObject adds the containers of the object dn below its domain root
+// and counts it as a user of each when user is set.
+func (t *tree) addObject(dn string, user bool) {
+	_, parent := splitDN(dn)
+	chain := t.chain(parent)
+	if len(chain) == 0 {
+		return // not in a domain of this forest that the DC holds
+	}
+	t.add(chain)
 	if user {
 		for _, p := range chain {
 			t.nodes[strings.ToLower(p)].Users++

@@ -41,6 +41,9 @@ func TestTree(t *testing.T) {
 	tr.addObject("CN=Grp,OU=Admins,OU=Staff,DC=corp,DC=example,DC=com", false)
 	tr.addObject("CN=Eve,CN=Users,DC=corp,DC=example,DC=com", true)
 	tr.addObject("CN=Out,OU=X,DC=other,DC=com", true) // another forest: ignored
+	tr.addContainer("OU=Empty,OU=Staff,DC=corp,DC=example,DC=com")
+	tr.addContainer("OU=Sales,OU=Staff,DC=corp,DC=example,DC=com") // listed once
+	tr.addContainer("OU=Y,DC=other,DC=com")                        // another forest: ignored
 	var got []string
 	for _, o := range tr.list() {
 		got = append(got, fmt.Sprintf("%s|%s|%d", o.Name, o.Parent, o.Users))
@@ -49,6 +52,7 @@ func TestTree(t *testing.T) {
 		"corp.example.com||3",
 		"Staff|DC=corp,DC=example,DC=com|2",
 		"Admins|OU=Staff,DC=corp,DC=example,DC=com|0",
+		"Empty|OU=Staff,DC=corp,DC=example,DC=com|0",
 		"Sales|OU=Staff,DC=corp,DC=example,DC=com|2",
 		"Users|DC=corp,DC=example,DC=com|1",
 	}
@@ -63,6 +67,15 @@ func TestOUTree(t *testing.T) {
 	ou := w.dc.NewOU(t, "")
 	sub := "OU=Sub," + ou
 	w.dc.Add(t, sub, map[string][]string{"objectClass": {"organizationalUnit"}})
+	// An empty OU is listed too: it may hold users later.
+	empty := "OU=Empty," + ou
+	w.dc.Add(t, empty, map[string][]string{"objectClass": {"organizationalUnit"}})
+	// A container AD hides (showInAdvancedViewOnly) is listed when it
+	// holds users, since they are synced.
+	hidden := "CN=Hidden," + ou
+	w.dc.Add(t, hidden, map[string][]string{"objectClass": {"container"}, "showInAdvancedViewOnly": {"TRUE"}})
+	w.dc.Add(t, "CN=Empty Hidden,"+ou, map[string][]string{"objectClass": {"container"}, "showInAdvancedViewOnly": {"TRUE"}})
+	w.addUser(hidden, "Hal Hidden", "hal"+w.b.opts.Host, "hal."+w.b.opts.Host+"@"+adtest.AltSuffix, nil)
 	w.addUser(ou, "Tia Tree", "tia"+w.b.opts.Host, "tia."+w.b.opts.Host+"@"+adtest.AltSuffix, nil)
 	w.addUser(sub, "Ted Tree", "ted"+w.b.opts.Host, "ted."+w.b.opts.Host+"@"+adtest.AltSuffix, nil)
 	ous, err := w.b.OUTree(w.ctx)
@@ -79,8 +92,23 @@ func TestOUTree(t *testing.T) {
 	if i < 0 || j < 0 || j < i {
 		t.Fatalf("got %s at %d and %s at %d, want both, parent first", ou, i, sub, j)
 	}
-	if ous[i].Users != 2 || ous[i].Parent != adtest.BaseDN || ous[j].Users != 1 || ous[j].Parent != ou || ous[j].Name != "Sub" {
-		t.Errorf("got %+v and %+v, want 2 users below the OU and 1 in Sub", ous[i], ous[j])
+	if ous[i].Users != 3 || ous[i].Parent != adtest.BaseDN || ous[j].Users != 1 || ous[j].Parent != ou || ous[j].Name != "Sub" {
+		t.Errorf("got %+v and %+v, want 3 users below the OU and 1 in Sub", ous[i], ous[j])
+	}
+	if k := index(empty); k < 0 || ous[k].Users != 0 || ous[k].Parent != ou || ous[k].Name != "Empty" {
+		t.Errorf("empty OU: got %v, want %s listed with no users", ous[max(k, 0)], empty)
+	}
+	if k := index(hidden); k < 0 || ous[k].Users != 1 {
+		t.Errorf("hidden container with a user: got index %d, want %s listed with 1 user", k, hidden)
+	}
+	if k := index("CN=Empty Hidden," + ou); k >= 0 {
+		t.Errorf("empty hidden container listed: %+v", ous[k])
+	}
+	if k := index("CN=System," + adtest.BaseDN); k >= 0 {
+		t.Errorf("CN=System listed: %+v", ous[k])
+	}
+	if k := index("CN=Users," + adtest.BaseDN); k < 0 {
+		t.Error("CN=Users not listed")
 	}
 	for k, o := range ous[1:] {
 		if p := index(o.Parent); p < 0 || p > k {
