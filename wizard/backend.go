@@ -57,10 +57,12 @@ type Backend interface {
 	// CN=Partitions), the "Domains and Trusts" step. It writes to AD now.
 	AddSuffix(ctx context.Context, suffix string) error
 	// PlanUPNMove lists the users whose UPN suffix is from and what their
-	// UPN would become on suffix to. It changes nothing.
+	// UPN would become on suffix to, with a Conflict for each change that
+	// cannot be made (the new UPN is taken). It changes nothing.
 	PlanUPNMove(ctx context.Context, from, to string) ([]UPNChange, error)
-	// ApplyUPNMove writes the given UPN changes to AD now. It stops at the
-	// first failure and reports how many were applied.
+	// ApplyUPNMove writes the given UPN changes to AD now, never one with
+	// a Conflict. It stops at the first failure and reports how many were
+	// applied.
 	ApplyUPNMove(ctx context.Context, changes []UPNChange) (applied int, err error)
 
 	// OUTree lists the forest's domains and organizational units, parents
@@ -253,6 +255,10 @@ type UPNChange struct {
 	User string // sAMAccountName or display name, for the preview
 	From string
 	To   string
+	// Conflict, when not empty, says why the change cannot be made
+	// ("CN=Bob Two,OU=Sales,... already has the UPN bob@contoso.com"):
+	// the preview shows it, and it is never applied.
+	Conflict string
 }
 
 // OU is a domain or organizational unit of the forest.

@@ -172,6 +172,11 @@ func (f *fakeBackend) PlanUPNMove(_ context.Context, from, to string) ([]UPNChan
 
 func (f *fakeBackend) ApplyUPNMove(_ context.Context, changes []UPNChange) (int, error) {
 	f.record("ApplyUPNMove", len(changes))
+	for i, c := range changes {
+		if c.Conflict != "" {
+			return i, fmt.Errorf("fake: %s cannot move: %s", c.From, c.Conflict)
+		}
+	}
 	return len(changes), nil
 }
 

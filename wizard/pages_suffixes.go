@@ -215,29 +215,35 @@ func (s *setup) moveUsers(ctx context.Context, f frame, r SuffixReport) (problem
 	if len(changes) == 0 {
 		return fmt.Errorf("no user has the UPN suffix %s any more", src), nil
 	}
-	rows := make([][]string, len(changes))
-	for i, c := range changes {
-		rows[i] = []string{c.User, c.From, c.To}
-	}
-	f.body = func(st *styles, w int) string {
-		return wrap(fmt.Sprintf("These %s will change in AD:", plural(len(changes), "UPN", "UPNs")), w) + "\n\n" +
-			strings.Join(renderTable(st, moveColumns, rows, w), "\n")
+	apply, conflicts := splitConflicts(changes)
+	f.body = moveBody(apply, conflicts)
+	if len(apply) == 0 {
+		// Nothing can move: show why, then go back to the suffixes.
+		n, err := s.u.ask(ctx, f, s.button("Back"))
+		if n == navCancel {
+			return nil, orAborted(err)
+		}
+		return WithFix(fmt.Errorf("no user of %s can move to %s: every new UPN is taken", src, dst),
+			"rename the objects that hold those UPNs, or move the users to another suffix"), err
 	}
 	ok := false
-	n, err = s.u.ask(ctx, f, form(huh.NewConfirm().Title(fmt.Sprintf("Change %s in AD now?", plural(len(changes), "UPN", "UPNs"))).
+	n, err = s.u.ask(ctx, f, form(huh.NewConfirm().Title(fmt.Sprintf("Change %s in AD now?", plural(len(apply), "UPN", "UPNs"))).
 		Description("This writes to Active Directory.").Affirmative("Change").Negative("Cancel").Value(&ok)))
 	if n != navNext || !ok {
 		return nil, quitErr(n, err)
 	}
 	applied := 0
-	res, err = s.check(ctx, f, fmt.Sprintf("Changing %s", plural(len(changes), "UPN", "UPNs")), func(ctx context.Context, _ *status) error {
+	res, err = s.check(ctx, f, fmt.Sprintf("Changing %s", plural(len(apply), "UPN", "UPNs")), func(ctx context.Context, _ *status) error {
 		var err error
-		applied, err = s.b.ApplyUPNMove(ctx, changes)
+		applied, err = s.b.ApplyUPNMove(ctx, apply)
 		return err
 	})
 	if applied > 0 {
-		s.result.ADChanges = append(s.result.ADChanges,
-			fmt.Sprintf("moved %s from %s to %s", plural(applied, "user", "users"), src, dst))
+		done := fmt.Sprintf("moved %s from %s to %s", plural(applied, "user", "users"), src, dst)
+		if len(conflicts) > 0 {
+			done += fmt.Sprintf(" (%s left on %s: the new UPN is taken)", plural(len(conflicts), "user", "users"), src)
+		}
+		s.result.ADChanges = append(s.result.ADChanges, done)
 		s.report = nil
 	}
 	switch res {
@@ -245,10 +251,55 @@ func (s *setup) moveUsers(ctx context.Context, f frame, r SuffixReport) (problem
 		return nil, orAborted(err)
 	case checkAgain:
 		if err != nil {
-			return fmt.Errorf("%d of %d UPNs changed, then: %w", applied, len(changes), err), nil
+			return fmt.Errorf("%d of %d UPNs changed, then: %w", applied, len(apply), err), nil
 		}
 	}
 	return nil, nil
+}
+
+// splitConflicts separates the changes that can be made from those with a
+// conflict.
+func splitConflicts(changes []UPNChange) (apply, conflicts []UPNChange) {
+	for _, c := range changes {
+		if c.Conflict != "" {
+			conflicts = append(conflicts, c)
+		} else {
+			apply = append(apply, c)
+		}
+	}
+	return apply, conflicts
+}
+
+// moveBody is the move preview: the changes to make, in a table, and
+// those that cannot be made, each with why.
+func moveBody(apply, conflicts []UPNChange) func(*styles, int) string {
+	return func(st *styles, w int) string {
+		var parts []string
+		if len(apply) > 0 {
+			rows := make([][]string, len(apply))
+			for i, c := range apply {
+				rows[i] = []string{c.User, c.From, c.To}
+			}
+			head := fmt.Sprintf("These %d UPNs will change in AD:", len(apply))
+			if len(apply) == 1 {
+				head = "This UPN will change in AD:"
+			}
+			parts = append(parts, wrap(head, w)+"\n\n"+
+				strings.Join(renderTable(st, moveColumns, rows, w), "\n"))
+		}
+		if len(conflicts) > 0 {
+			items := make([]string, len(conflicts))
+			for i, c := range conflicts {
+				items[i] = fmt.Sprintf("%s (%s → %s): %s", or(c.User, c.DN), c.From, c.To, c.Conflict)
+			}
+			head := fmt.Sprintf("These %d UPNs cannot change, and stay as they are:", len(conflicts))
+			if len(conflicts) == 1 {
+				head = "This UPN cannot change, and stays as it is:"
+			}
+			parts = append(parts, st.warn.Render(wrap(head, w)+"\n"+bullets(w, items...)))
+		}
+		return strings.Join(parts, "\n\n")
+	}
 }
 
 // quitErr turns a sub-page's way out into the error that ends the page:

@@ -271,6 +271,73 @@ func TestSetupSuffixActionsAccessible(t *testing.T) {
 	}
 }
 
+// TestSetupMoveConflicts: a user whose new UPN is taken is shown in the
+// move preview with why, and is not moved.
+func TestSetupMoveConflicts(t *testing.T) {
+	eveTaken := "CN=Eve Two,OU=Staff,DC=corp,DC=example,DC=com already has the UPN eve@contoso.com"
+	bobTaken := "CN=Bob Two,OU=Staff,DC=corp,DC=example,DC=com already has the UPN bob@contoso.com"
+	tests := []struct {
+		name      string
+		conflicts map[string]string // user → conflict
+		answers   []string          // from the preview on
+		writes    []string
+		want      []string
+		changes   []string
+	}{
+		{
+			name:      "one of two taken",
+			conflicts: map[string]string{"eve": eveTaken},
+			answers:   []string{"y", ""}, // change 1 UPN now; Continue
+			writes:    []string{"ApplyUPNMove[1]"},
+			want: []string{"This UPN will change in AD:", "bob         bob@corp.example.com  bob@contoso.com",
+				"This UPN cannot change, and stays as it is:", "• eve (eve@corp.example.com → eve@contoso.com): " + eveTaken,
+				"Change 1 UPN in AD now?"},
+			changes: []string{"moved 1 user from corp.example.com to contoso.com (1 user left on corp.example.com: the new UPN is taken)"},
+		},
+		{
+			name:      "every one taken",
+			conflicts: map[string]string{"bob": bobTaken, "eve": eveTaken},
+			answers:   []string{""}, // Back
+			want: []string{"These 2 UPNs cannot change, and stay as they are:", bobTaken, eveTaken,
+				"Error: no user of corp.example.com can move to contoso.com: every new UPN is taken",
+				"Fix: rename the objects that hold those UPNs, or move the users to another suffix"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newFake()
+			for i, m := range b.moves {
+				b.moves[i].Conflict = tt.conflicts[m.User]
+			}
+			input := slices.Concat(linesUpTo(5),
+				[]string{"3", "", ""}, // Move users; no tick; Continue
+				[]string{"", "", ""},  // from corp.example.com to contoso.com; Continue
+				tt.answers,
+				linesUPN, linesReady)
+			res, out, err := runLines(t, b, nil, input...)
+			if err != nil {
+				t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+			}
+			if got := b.writesBefore("Configure"); !slices.Equal(got, tt.writes) {
+				t.Errorf("writes before Install: got %q, want %q", got, tt.writes)
+			}
+			// Long lines wrap, bullets with a hanging indent.
+			flat := strings.ReplaceAll(out, "\n  ", " ")
+			for _, w := range tt.want {
+				if !strings.Contains(flat, w) {
+					t.Errorf("output lacks %q", w)
+				}
+			}
+			if !slices.Equal(res.ADChanges, tt.changes) {
+				t.Errorf("AD changes: got %q, want %q", res.ADChanges, tt.changes)
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
+	}
+}
+
 func TestSetupUnmatchedSuffixNeedsTick(t *testing.T) {
 	b := newFake()
 	input := slices.Concat(linesUpTo(5),

@@ -141,8 +141,9 @@ func (b *Backend) AddSuffix(ctx context.Context, suffix string) error {
 
 // PlanUPNMove lists the users whose UPN suffix is from and the UPN each
 // would get on to, changing nothing. to must already be a suffix of the
-// forest. Users whose new UPN another object already has are left out of
-// the list (and logged); when all are, it returns a Problem naming them.
+// forest. A user whose new UPN another object already has (or that two
+// users would get) is listed with a Conflict saying so; ApplyUPNMove
+// never applies it.
 func (b *Backend) PlanUPNMove(ctx context.Context, from, to string) ([]wizard.UPNChange, error) {
 	c, err := b.dialAdmin(ctx, "moving users to another UPN suffix")
 	if err != nil {
@@ -156,26 +157,17 @@ func (b *Backend) PlanUPNMove(ctx context.Context, from, to string) ([]wizard.UP
 		}
 		return nil, adProblem(err, c.User())
 	}
-	var out []wizard.UPNChange
-	var conflicts []string
-	for _, ch := range plan.Changes {
-		if ch.Conflict != "" {
-			conflicts = append(conflicts, ch.Conflict)
-			b.log.Warn("ad: a user cannot move to the new suffix", "user", ch.OldUPN, "conflict", ch.Conflict)
-			continue
-		}
-		out = append(out, wizard.UPNChange{DN: ch.DN, User: ch.SAMAccountName, From: ch.OldUPN, To: ch.NewUPN})
-	}
-	if len(out) == 0 && len(conflicts) > 0 {
-		return nil, problem(errors.New("every UPN is taken"), fmt.Sprintf("no user of %s can move to %s: %s", from, to, strings.Join(conflicts, "; ")),
-			"rename the objects that hold those UPNs, or move the users to another suffix")
+	out := make([]wizard.UPNChange, len(plan.Changes))
+	for i, ch := range plan.Changes {
+		out[i] = wizard.UPNChange{DN: ch.DN, User: ch.SAMAccountName, From: ch.OldUPN, To: ch.NewUPN, Conflict: ch.Conflict}
 	}
 	return out, nil
 }
 
 // ApplyUPNMove writes changes to AD as the Enterprise Admin, one user at a
 // time, and stops at the first failure. A user whose UPN changed since
-// the plan is refused, not overwritten.
+// the plan is refused, not overwritten; a change with a Conflict is
+// skipped.
 func (b *Backend) ApplyUPNMove(ctx context.Context, changes []wizard.UPNChange) (int, error) {
 	c, err := b.dialAdmin(ctx, "moving users to another UPN suffix")
 	if err != nil {
@@ -184,7 +176,7 @@ func (b *Backend) ApplyUPNMove(ctx context.Context, changes []wizard.UPNChange) 
 	defer c.Close()
 	in := make([]ad.SuffixChange, len(changes))
 	for i, ch := range changes {
-		in[i] = ad.SuffixChange{DN: ch.DN, SAMAccountName: ch.User, OldUPN: ch.From, NewUPN: ch.To}
+		in[i] = ad.SuffixChange{DN: ch.DN, SAMAccountName: ch.User, OldUPN: ch.From, NewUPN: ch.To, Conflict: ch.Conflict}
 	}
 	res, err := c.ApplySuffixMove(ctx, in, true)
 	b.log.Info("ad: UPN suffix move", "applied", len(res.Applied), "failed", len(res.Failed), "by", c.User())

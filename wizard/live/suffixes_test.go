@@ -134,7 +134,7 @@ func TestUPNMove(t *testing.T) {
 	from, to := fmt.Sprintf("from%d.example", seq), fmt.Sprintf("to%d.example", seq)
 	ann := w.addUser(ou, "Ann Move", fmt.Sprint("annmove", seq), "ann@"+from, nil)
 	ben := w.addUser(ou, "Ben Move", fmt.Sprint("benmove", seq), "ben@"+from, nil)
-	w.addUser(ou, "Cat Move", fmt.Sprint("catmove", seq), "cat@"+from, nil)
+	cat := w.addUser(ou, "Cat Move", fmt.Sprint("catmove", seq), "cat@"+from, nil)
 	w.addUser(ou, "Cat Taken", fmt.Sprint("cattaken", seq), "cat@"+to, nil) // holds cat's new UPN
 
 	if _, err := w.b.PlanUPNMove(w.ctx, from, to); !strings.Contains(asProblem(t, err).Fix, "add "+to+" to AD first") {
@@ -155,21 +155,22 @@ func TestUPNMove(t *testing.T) {
 	}
 	var got []string
 	for _, c := range changes {
-		got = append(got, c.From+" -> "+c.To)
+		got = append(got, c.From+" -> "+c.To+" "+c.Conflict)
 	}
 	slices.Sort(got)
-	want := []string{"ann@" + from + " -> ann@" + to, "ben@" + from + " -> ben@" + to}
+	want := []string{"ann@" + from + " -> ann@" + to + " ", "ben@" + from + " -> ben@" + to + " ",
+		"cat@" + from + " -> cat@" + to + " CN=Cat Taken," + ou + " already has the UPN cat@" + to}
 	if !slices.Equal(got, want) {
-		t.Fatalf("plan: got %v, want %v (cat's new UPN is taken, so cat is left out)", got, want)
+		t.Fatalf("plan: got %q, want %q (cat's new UPN is taken: listed with why)", got, want)
 	}
 	if upn := w.dc.Attr(t, ann, "userPrincipalName"); upn[0] != "ann@"+from {
 		t.Errorf("planning changed AD: %s has %v", ann, upn)
 	}
 	n, err := w.b.ApplyUPNMove(w.ctx, changes)
 	if err != nil || n != 2 {
-		t.Fatalf("apply: got %d, %v, want 2 applied", n, err)
+		t.Fatalf("apply: got %d, %v, want 2 applied and cat's skipped", n, err)
 	}
-	for dn, upn := range map[string]string{ann: "ann@" + to, ben: "ben@" + to} {
+	for dn, upn := range map[string]string{ann: "ann@" + to, ben: "ben@" + to, cat: "cat@" + from} {
 		if got := w.dc.Attr(t, dn, "userPrincipalName"); len(got) != 1 || got[0] != upn {
 			t.Errorf("%s: got %v, want %s", dn, got, upn)
 		}
