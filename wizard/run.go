@@ -43,6 +43,11 @@ type Options struct {
 	// Now is the clock for elapsed times and estimates; nil means
 	// time.Now.
 	Now func() time.Time
+	// Banner, when set, is said on every screen: in the header of the
+	// full-screen UI, and once at the start in accessible mode. The demo
+	// sets it to "entrasync demo — nothing here touches a real
+	// directory".
+	Banner string
 }
 
 // AccessibleFromEnv says whether the environment asks for accessible
@@ -103,9 +108,13 @@ func (o Options) kit() kit {
 // closes.
 func (o Options) drive(ctx context.Context, flow func(context.Context, ui) error, keep bool) error {
 	if o.Accessible {
+		if o.Banner != "" {
+			fmt.Fprintf(o.Out, "%s\n", o.Banner)
+		}
 		return flow(ctx, newLineUI(o.In, o.Out, o.Now, o.interrupts))
 	}
 	h := newHost(ctx, flow, o.Now)
+	h.banner = o.Banner
 	defer h.cancel()
 	popts := []tea.ProgramOption{
 		tea.WithContext(ctx),

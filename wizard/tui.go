@@ -39,6 +39,7 @@ type host struct {
 	cur     screen
 	confirm *confirmPrompt
 	final   string // the last page as plain text
+	banner  string // said in the header's rule (Options.Banner)
 
 	flowErr error // the flow's result, once done is closed
 
@@ -307,8 +308,19 @@ func (h *host) header(f frame) string {
 		line1 += strings.Repeat(" ", gap) + right
 	}
 	line2 := " " + h.st.title.Render(f.title)
-	rule := h.st.rule.Render(strings.Repeat("─", max(h.width, 1)))
-	return line1 + "\n" + line2 + "\n" + rule
+	return line1 + "\n" + line2 + "\n" + h.rule()
+}
+
+// rule draws the line under the title, with the banner in it when one is
+// set: "── entrasync demo — nothing here … ─────".
+func (h *host) rule() string {
+	width := max(h.width, 1)
+	if h.banner == "" || width < 8 {
+		return h.st.rule.Render(strings.Repeat("─", width))
+	}
+	text := " " + truncate(h.banner, width-6) + " "
+	rest := max(width-2-lipgloss.Width(text), 0)
+	return h.st.rule.Render("──") + h.st.warn.Bold(true).Render(text) + h.st.rule.Render(strings.Repeat("─", rest))
 }
 
 // stepText is "Step 4 of 8".

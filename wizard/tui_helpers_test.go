@@ -28,9 +28,18 @@ type tui struct {
 // startTUI runs flow in the full-screen UI with the clock now.
 func startTUI(t *testing.T, flow func(context.Context, ui) error, now func() time.Time) *tui {
 	t.Helper()
+	return startTUIWith(t, flow, now, nil)
+}
+
+// startTUIWith is startTUI with the host set up by with (nil: as is).
+func startTUIWith(t *testing.T, flow func(context.Context, ui) error, now func() time.Time, with func(*host)) *tui {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	h := newHost(ctx, flow, now)
+	if with != nil {
+		with(h)
+	}
 	events := make(chan string, 100)
 	tt := &tui{t: t, h: h, events: events}
 	h.trace = func(ev string) {
