@@ -147,9 +147,9 @@ func configText(st *styles, c sync.Config, w int) string {
 	}
 	a := AnswersFromConfig(c)
 	parts := []string{
-		section(st, "Active Directory", truncLines(w, adLines...)),
-		section(st, "Entra ID", truncLines(w, entraLines...)),
-		section(st, "Synchronization", truncLines(w, settingsLines(a)...)),
+		section(st, "Active Directory", indentLines(w, adLines...)),
+		section(st, "Entra ID", indentLines(w, entraLines...)),
+		section(st, "Synchronization", indentLines(w, settingsLines(a)...)),
 	}
 	if len(c.AD.Scope.Include)+len(c.AD.Scope.Exclude) > 0 {
 		var scope []string
@@ -159,7 +159,7 @@ func configText(st *styles, c sync.Config, w int) string {
 		for _, dn := range c.AD.Scope.Exclude {
 			scope = append(scope, "exclude "+dn)
 		}
-		parts = append(parts, section(st, "Scope", truncLines(w, scope...)))
+		parts = append(parts, section(st, "Scope", indentLines(w, scope...)))
 	}
 	if c.Metrics.Listen != "" {
 		parts = append(parts, section(st, "Metrics", "Listening on "+c.Metrics.Listen))
@@ -175,10 +175,11 @@ func portText(p int) string {
 	return fmt.Sprintf(":%d", p)
 }
 
-// truncLines joins lines, each indented and cut to width.
-func truncLines(w int, lines ...string) string {
+// indentLines joins lines, each indented and wrapped to width under its
+// value.
+func indentLines(w int, lines ...string) string {
 	for i, l := range lines {
-		lines[i] = truncate("  "+l, w)
+		lines[i] = wrap("  "+l, w)
 	}
 	return strings.Join(lines, "\n")
 }

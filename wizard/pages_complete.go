@@ -40,7 +40,7 @@ func createdLines(w int, rs []Resource) string {
 // completeBody is the Complete page after a successful configuration.
 func (s *setup) completeBody(st *styles, w int) string {
 	set, a := s.result.Setup, *s.a
-	parts := []string{st.ok.Render(markDone) + " " + wrap("entrasync is configured for "+s.tenant.InitialDomain+".", w-2)}
+	parts := []string{wrap(st.ok.Render(markDone)+" entrasync is configured for "+s.tenant.InitialDomain+".", w)}
 	if len(set.Created) > 0 {
 		parts = append(parts, section(st, "Created", createdLines(w, set.Created)))
 	}

@@ -130,7 +130,7 @@ func (s *setup) entraSignedIn(ctx context.Context, f frame) (n nav, again bool, 
 			"Account: " + t.Account,
 			"Roles:   " + or(strings.Join(t.Roles, ", "), "none active"),
 		}
-		return strings.Join(rows, "\n") + "\n\n" + mark + " " + wrap(verdict, w-2)
+		return wrap(strings.Join(rows, "\n")+"\n\n"+mark+" "+verdict, w)
 	}
 	choice := !ok
 	var opts []huh.Option[bool]

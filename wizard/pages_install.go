@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/entrasync/entrasync/sync"
 )
 
@@ -46,33 +47,44 @@ func settingsLines(a Answers) []string {
 }
 
 // readyBody is the Ready to configure page's summary of every change.
+// Long lines wrap under their own text: numbered actions under their
+// titles, details under themselves, settings under their values.
 func (s *setup) readyBody(st *styles, w int) string {
 	var b strings.Builder
-	b.WriteString(st.bold.Render("Install will") + "\n")
+	line := func(style *lipgloss.Style, text string) {
+		text = wrap(text, w)
+		if style != nil {
+			text = style.Render(text)
+		}
+		b.WriteString(text + "\n")
+	}
+	line(&st.bold, "Install will")
 	for i, a := range s.plan {
-		line := fmt.Sprintf("%d. %s", i+1, a.Title)
-		b.WriteString("  " + wrap(line, w-2) + "\n")
+		line(nil, fmt.Sprintf("  %d. %s", i+1, a.Title))
 		if a.Detail != "" {
-			b.WriteString(st.dim.Render("     "+wrap(a.Detail, w-5)) + "\n")
+			line(&st.dim, "     "+a.Detail)
 		}
 	}
-	b.WriteString(fmt.Sprintf("  %d. Run the initial synchronization, when ticked below\n", len(s.plan)+1))
-	b.WriteString("\n" + st.bold.Render("Entra ID") + "\n")
-	b.WriteString(fmt.Sprintf("  %s (%s), as %s\n", s.tenant.Name, s.tenant.InitialDomain, s.tenant.Account))
-	b.WriteString(st.bold.Render("Active Directory") + "\n")
-	b.WriteString(fmt.Sprintf("  %s via %s (%s), as %s\n", s.forest.RootDomain, or(s.forest.DC, s.a.AD.Host), s.a.AD.Transport, s.a.Admin.User))
-	b.WriteString(st.bold.Render("Settings") + "\n")
+	line(nil, fmt.Sprintf("  %d. Run the initial synchronization, when ticked below", len(s.plan)+1))
+	b.WriteString("\n")
+	line(&st.bold, "Entra ID")
+	line(nil, fmt.Sprintf("  %s (%s), as %s", s.tenant.Name, s.tenant.InitialDomain, s.tenant.Account))
+	line(&st.bold, "Active Directory")
+	line(nil, fmt.Sprintf("  %s via %s (%s), as %s", s.forest.RootDomain, or(s.forest.DC, s.a.AD.Host), s.a.AD.Transport, s.a.Admin.User))
+	line(&st.bold, "Settings")
 	for _, l := range settingsLines(*s.a) {
-		b.WriteString("  " + l + "\n")
+		line(nil, "  "+l)
 	}
 	if s.report != nil {
 		for _, u := range unmatchedSuffixes(*s.report) {
-			b.WriteString("\n" + st.warn.Render(wrap(fmt.Sprintf("! %s on %s will get a UPN on %s: %s is not a verified domain.",
-				plural(u.Users, "user", "users"), u.Name, s.tenant.InitialDomain, u.Name), w)))
+			b.WriteString("\n")
+			line(&st.warn, fmt.Sprintf("! %s on %s will get a UPN on %s: %s is not a verified domain.",
+				plural(u.Users, "user", "users"), u.Name, s.tenant.InitialDomain, u.Name))
 		}
 	}
 	for _, c := range s.result.ADChanges {
-		b.WriteString("\n" + st.dim.Render(wrap("Already done in AD: "+c+".", w)))
+		b.WriteString("\n")
+		line(&st.dim, "Already done in AD: "+c+".")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

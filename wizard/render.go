@@ -44,12 +44,68 @@ func renderProblem(st *styles, err error, width int) string {
 	return s
 }
 
-// wrap wraps plain or styled text to width.
+// wrap wraps plain or styled text to width. Each line wraps on its own,
+// with a hanging indent: its continuation lines start under the line's
+// first text, after its indent and list marker ("  1. ", "• ", "! ",
+// "✓ ") or after a label and its padding ("Scope:          "), so lists
+// read cleanly at any width.
 func wrap(s string, width int) string {
 	if width <= 0 {
 		return s
 	}
-	return lipgloss.Wrap(s, width, " ")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = wrapLine(l, width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapLine wraps one line to width with its hanging indent.
+func wrapLine(l string, width int) string {
+	if ansi.StringWidth(l) <= width {
+		return l
+	}
+	ind := hangIndent(ansi.Strip(l))
+	if ind == 0 || ind > width/2 {
+		return lipgloss.Wrap(l, width, " ")
+	}
+	head, rest := ansi.Truncate(l, ind, ""), ansi.TruncateLeft(l, ind, "")
+	body := lipgloss.Wrap(rest, width-ind, " ")
+	return head + strings.ReplaceAll(body, "\n", "\n"+strings.Repeat(" ", ind))
+}
+
+// listMarkers are the marks that start a list item.
+var listMarkers = []string{"•", "-", "*", "!", "→", "›", markDone, markFailed, markSkipped, markPending}
+
+// hangIndent is the column where the text of a plain line starts: after
+// its leading spaces and a list marker ("• ", "12. ", "3) ") or a label
+// padded by two or more spaces ("Roles:   "). Only the leading spaces
+// count when the line has neither.
+func hangIndent(l string) int {
+	rest := strings.TrimLeft(l, " ")
+	lead := len(l) - len(rest)
+	marker := ""
+	for _, m := range listMarkers {
+		if strings.HasPrefix(rest, m+" ") {
+			marker = m
+			break
+		}
+	}
+	if marker == "" {
+		digits := len(rest) - len(strings.TrimLeft(rest, "0123456789"))
+		if digits > 0 && digits < len(rest)-1 && strings.ContainsRune(".)", rune(rest[digits])) && rest[digits+1] == ' ' {
+			marker = rest[:digits+1]
+		}
+	}
+	if marker != "" {
+		after := rest[len(marker):]
+		return lead + ansi.StringWidth(marker) + len(after) - len(strings.TrimLeft(after, " "))
+	}
+	if label, after, ok := strings.Cut(rest, ":"); ok && label != "" && len(label) <= 24 && !strings.ContainsAny(label, ".,;") &&
+		strings.HasPrefix(after, "  ") {
+		return lead + ansi.StringWidth(label) + 1 + len(after) - len(strings.TrimLeft(after, " "))
+	}
+	return lead
 }
 
 // paragraphs joins text blocks with blank lines, wrapping each to width.
@@ -65,21 +121,11 @@ func paragraphs(width int, blocks ...string) string {
 
 // bullets renders items as a list, each wrapped under its bullet.
 func bullets(width int, items ...string) string {
-	var b strings.Builder
+	lines := make([]string, len(items))
 	for i, it := range items {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		lines := strings.Split(wrap(it, width-2), "\n")
-		for j, l := range lines {
-			if j == 0 {
-				b.WriteString("• " + l)
-			} else {
-				b.WriteString("\n  " + l)
-			}
-		}
+		lines[i] = wrap("• "+it, width)
 	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }
 
 // renderTable lays rows out in columns fitted to width: a header, then

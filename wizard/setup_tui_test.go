@@ -283,3 +283,29 @@ func TestResize(t *testing.T) {
 		t.Errorf("back at 80x24, the page differs:\n%s\nwas:\n%s", after, before)
 	}
 }
+
+// TestGoldenReady draws the Ready to configure page with long action
+// details at 80 and 100 columns: every wrapped line starts under its own
+// line's text.
+func TestGoldenReady(t *testing.T) {
+	for _, size := range []struct{ width, height int }{{80, 24}, {100, 30}} {
+		t.Run(itoa(size.width), func(t *testing.T) {
+			b := newFake()
+			b.plan = []Action{
+				{ID: "ad-account", Title: "Create the AD connector account",
+					Detail: `CORP\ESYNC_9AAA4FF3419A in CN=Users,DC=corp,DC=example,DC=com: not an admin, a random 40-character ` +
+						"password; may read users, groups and contacts and follow their changes (Replicating Directory Changes) in corp.example.com"},
+				{ID: "entra-app", Title: "Create the Entra application",
+					Detail: "entrasync-dc1 in contoso.onmicrosoft.com, with its service principal and a certificate valid until " +
+						"2028-11-25; the private key stays on this machine in /var/lib/entrasync/entra-app.pem"},
+				{ID: "grant", Title: "Grant its Microsoft Graph application permissions", Detail: "User.ReadWrite.All, Group.ReadWrite.All, Domain.Read.All"},
+			}
+			tt, _ := startSetupTUI(t, b, DefaultAnswers())
+			tt.walkTo(pageReady)
+			tt.tm.Send(tea.WindowSizeMsg{Width: size.width, Height: size.height})
+			tt.settle()
+			tt.on("Press Enter to install")
+			requireGolden(t, tt.quitView())
+		})
+	}
+}
