@@ -117,7 +117,7 @@ func runDemo(ctx context.Context, a *app) error {
 	defer cancel()
 	go mutate(ctx, forest, logger)
 
-	i := interactive{a: a, answers: &answers}
+	i := interactive{a: a, answers: &answers, banner: demoScreenBanner}
 	if err := i.drive(ctx, b, false); err != nil {
 		return err
 	}
@@ -128,11 +128,14 @@ func runDemo(ctx context.Context, a *app) error {
 	return nil
 }
 
+// demoScreenBanner is said on every screen of the demo's wizard and menu.
+const demoScreenBanner = "entrasync DEMO: nothing here touches a real directory"
+
 // demoBanner says, before the wizard takes the screen, that this is a demo
 // and what it runs against; the terminal's title says it while it runs.
 func demoBanner(w io.Writer, forest *memdc.Server, tenant *entratest.Server) {
 	fmt.Fprint(w, "\x1b]0;entrasync DEMO\x07")
-	fmt.Fprintf(w, `=== entrasync DEMO: nothing here touches a real directory ===
+	fmt.Fprintf(w, `=== `+demoScreenBanner+` ===
   Active Directory  demo forest %s on %s (LDAPS), as %s
   Entra ID          emulated tenant %s at %s; %s is verified
   Sign-in           approved by itself after %s, as %s

@@ -16,6 +16,7 @@ func TestDemoStartsAndQuits(t *testing.T) {
 	tm.waitLog("=== entrasync DEMO: nothing here touches a real directory ===", 30*time.Second)
 	tm.waitText("Step 1 of 8", 30*time.Second)
 	tm.waitText("Welcome", time.Second)
+	tm.waitText(demoScreenBanner, time.Second) // on the wizard's screen too
 	tm.waitFocus("")
 	tm.send(keyCtrlC)
 	tm.waitText("Quit setup? Nothing has been changed.", 10*time.Second)

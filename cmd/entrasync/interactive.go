@@ -20,6 +20,8 @@ type interactive struct {
 	entra entraFlags
 	// answers are setup's initial answers; nil means the express settings.
 	answers *wizard.Answers
+	// banner is said on every screen (the demo's).
+	banner string
 }
 
 // rootRunE is `entrasync` without a command.
@@ -92,6 +94,7 @@ func (i interactive) drive(ctx context.Context, b wizard.Backend, menu bool) err
 		Accessible: i.a.accessible || wizard.AccessibleFromEnv(i.a.getenv),
 		NoColor:    wizard.NoColorFromEnv(i.a.getenv),
 		Answers:    i.answers,
+		Banner:     i.banner,
 	}
 	if menu {
 		return wizard.RunMenu(ctx, b, opts)
