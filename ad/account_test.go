@@ -261,7 +261,8 @@ func writeConsistencyGUID(ctx context.Context, c *Client, dn string) error {
 		return err
 	}
 	guid := GUID(e.GetRawAttributeValue("objectGUID"))
-	return c.SetConsistencyGUID(ctx, guid, guid[:])
+	return c.InitConsistencyGUID(ctx, guid, guid[:]) // the sync's write-back
+
 }
 
 func writeDisplayName(ctx context.Context, c *Client, dn string) error {

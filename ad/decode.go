@@ -18,7 +18,7 @@ var objectAttrs = []string{
 	"objectGUID", "objectSid", "mS-DS-ConsistencyGuid", "sAMAccountName", "userPrincipalName",
 	"userAccountControl", "displayName", "givenName", "sn", "mail", "mailNickname", "proxyAddresses",
 	"title", "department", "company", "physicalDeliveryOfficeName", "streetAddress", "l", "st",
-	"postalCode", "c", "co", "telephoneNumber", "mobile", "employeeID", "manager",
+	"postalCode", "c", "co", "telephoneNumber", "mobile", "employeeID", "manager", "description",
 	"isCriticalSystemObject", "groupType", "whenChanged", "uSNChanged", "objectClass", "objectCategory",
 	"isDeleted",
 }
@@ -81,7 +81,7 @@ func (d *decoder) int(attr string, bits int) int64 {
 
 // decodeObject converts an entry read with objectAttrs.
 func decodeObject(e *ldap.Entry) Object {
-	o := Object{DN: e.DN}
+	o := Object{DN: parseExtendedDN(e.DN).dn}
 	d := &decoder{e: e, obj: &o}
 	if raw := e.GetEqualFoldRawAttributeValue("objectGUID"); len(raw) > 0 {
 		if g, err := GUIDFromBytes(raw); err == nil {
@@ -124,12 +124,13 @@ func decodeObject(e *ldap.Entry) Object {
 	o.TelephoneNumber = d.str("telephoneNumber")
 	o.Mobile = d.str("mobile")
 	o.EmployeeID = d.str("employeeID")
-	o.Manager = d.str("manager")
+	o.Manager, o.ManagerGUID = splitRef(d.str("manager"))
+	o.Description = d.str("description")
 	o.CriticalSystemObject = strings.EqualFold(d.str("isCriticalSystemObject"), "TRUE")
 	o.Deleted = strings.EqualFold(d.str("isDeleted"), "TRUE")
 	o.GroupType = int32(d.int("groupType", 32))
 	o.ObjectClass = d.strs("objectClass")
-	o.ObjectCategory = d.str("objectCategory")
+	o.ObjectCategory = parseExtendedDN(d.str("objectCategory")).dn // a DN value, extended by the control too
 	o.USNChanged = d.int("uSNChanged", 64)
 	if v := d.str("whenChanged"); v != "" {
 		t, err := parseGeneralizedTime(v)

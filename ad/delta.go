@@ -321,7 +321,7 @@ func (c *Client) dirSyncChange(ctx context.Context, e *ldap.Entry) (Change, erro
 		o.GUID, o.Deleted = guid, true
 		return Change{Object: o, Deleted: true}, nil
 	}
-	full, err := c.readEntry(ctx, guid.LDAPDN(), append(append([]string(nil), objectAttrs...), memberRange(0)))
+	full, err := c.readEntry(ctx, guid.LDAPDN(), append(append([]string(nil), objectAttrs...), memberRange(0)), extendedDNString)
 	if errors.Is(err, ErrNoSuchObject) {
 		// Deleted (or hidden) since the DirSync snapshot.
 		return Change{Object: Object{GUID: guid, DN: e.DN, Deleted: true}, Deleted: true}, nil
@@ -344,7 +344,7 @@ func (c *Client) usnChanges(ctx context.Context, sc *deltaScope, usn int64, kind
 	attrs := append(append([]string(nil), objectAttrs...), memberRange(0))
 	for _, nc := range sc.partitions {
 		_, err := c.pagedSearch(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
-			Filter: "(&" + filter + above + ")", Attributes: attrs}, pageSize, func(e *ldap.Entry) error {
+			Filter: "(&" + filter + above + ")", Attributes: attrs, Controls: []ldap.Control{extendedDNString}}, pageSize, func(e *ldap.Entry) error {
 			o, err := c.objectWithMembers(ctx, e)
 			if err != nil {
 				return err

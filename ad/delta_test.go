@@ -85,6 +85,10 @@ func checkWorldChanges(t *testing.T, got map[string]Change, w deltaWorld, tag st
 	if !ok || !sameDNs(g.Object.Members, []string{w.newUser}) {
 		t.Errorf("group: found %v, members %q, want [%s]", ok, g.Object.Members, w.newUser)
 	}
+	// The extended-DN control gives each member's objectGUID.
+	if u3 := got["u3"+tag+"u3"].Object.GUID; ok && (len(g.Object.MemberGUIDs) != 1 || g.Object.MemberGUIDs[0] != u3) {
+		t.Errorf("group member GUIDs %v, want [%v]", g.Object.MemberGUIDs, u3)
+	}
 	if ch, ok := got["u4"+tag+"u4"]; !ok || ch.InScope {
 		t.Errorf("moved user u4: found %v, in scope %v; want a change out of scope", ok, ch.InScope)
 	}

@@ -80,8 +80,9 @@ func (c *Client) Enumerate(ctx context.Context, opts EnumerateOptions, fn func(O
 	for _, base := range sc.include {
 		pages, err := c.pagedSearch(ctx, &ldap.SearchRequest{
 			BaseDN: base, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
-			Filter: filter, Attributes: attrs,
+			Filter: filter, Attributes: attrs, Controls: []ldap.Control{extendedDNString},
 		}, pageSize, func(e *ldap.Entry) error {
+			plainDN(e)
 			// Everything a subtree search of an include returns is under
 			// it: only exclusions need a check.
 			if len(sc.exc) > 0 && !sc.contains(e.DN) {
@@ -118,14 +119,20 @@ func (st *EnumerateStats) count(o Object) {
 	}
 }
 
-// objectWithMembers decodes e and completes its member list.
+// objectWithMembers decodes e, read with extendedDNString, and completes
+// its member list.
 func (c *Client) objectWithMembers(ctx context.Context, e *ldap.Entry) (Object, error) {
+	plainDN(e)
 	o := decodeObject(e)
 	members, err := c.members(ctx, e)
 	if err != nil {
 		return o, err
 	}
-	o.Members = members
+	for _, m := range members {
+		dn, guid := splitRef(m)
+		o.Members = append(o.Members, dn)
+		o.MemberGUIDs = append(o.MemberGUIDs, guid)
+	}
 	return o, nil
 }
 
@@ -138,9 +145,10 @@ func memberRange(low int) string {
 	return fmt.Sprintf("member;range=%d-%d", low, low+memberStep-1)
 }
 
-// members returns every member DN of the group entry e, which was read
-// with member;range=0-1499: when the answer ends before "*", it asks for
-// the next range of the same group until the DC answers with "-*".
+// members returns every member value of the group entry e, which was read
+// with member;range=0-1499 (and extendedDNString, which the next ranges
+// use too): when the answer ends before "*", it asks for the next range of
+// the same group until the DC answers with "-*".
 func (c *Client) members(ctx context.Context, e *ldap.Entry) ([]string, error) {
 	var out []string
 	for {
@@ -152,10 +160,11 @@ func (c *Client) members(ctx context.Context, e *ldap.Entry) ([]string, error) {
 		if done {
 			return out, nil
 		}
-		e, err = c.readEntry(ctx, e.DN, []string{memberRange(next)})
+		e, err = c.readEntry(ctx, e.DN, []string{memberRange(next)}, extendedDNString)
 		if err != nil {
 			return nil, err
 		}
+		plainDN(e)
 	}
 }
 

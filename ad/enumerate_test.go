@@ -133,6 +133,44 @@ func TestEnumerateAttributes(t *testing.T) {
 	if got["Newsletter"].Mail != "newsletter@"+adtest.AltSuffix {
 		t.Errorf("distribution group mail = %q", got["Newsletter"].Mail)
 	}
+	// References carry the objectGUID they point to (extended-DN control),
+	// in the order of the DNs; the objects' own DNs are plain.
+	if a.ManagerGUID != got["bob"].GUID {
+		t.Errorf("Alice's ManagerGUID = %v, want Bob's %v", a.ManagerGUID, got["bob"].GUID)
+	}
+	byDN := map[string]GUID{}
+	for _, o := range got {
+		byDN[strings.ToLower(o.DN)] = o.GUID
+		if strings.HasPrefix(o.DN, "<") {
+			t.Errorf("object DN %q is in the extended form", o.DN)
+		}
+	}
+	for _, sam := range []string{"Sales", "Staff", "AllCompany"} {
+		g := got[sam]
+		if len(g.MemberGUIDs) != len(g.Members) {
+			t.Fatalf("%s: %d member GUIDs for %d members", sam, len(g.MemberGUIDs), len(g.Members))
+		}
+		for i, m := range g.Members {
+			if want := byDN[strings.ToLower(m)]; g.MemberGUIDs[i] != want || want.IsZero() {
+				t.Errorf("%s: member %s has GUID %v, want %v", sam, m, g.MemberGUIDs[i], want)
+			}
+		}
+	}
+}
+
+// TestEnumerateDescription reads description, which groups sync to Entra.
+func TestEnumerateDescription(t *testing.T) {
+	dc, c := admin(t)
+	ou := dc.NewOU(t, "descriptions")
+	dc.Add(t, "CN=Described,"+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"described-group"}, "description": {"What the group is for"}})
+	dc.Add(t, "CN=Plain,"+ou, map[string][]string{"objectClass": {"user"}, "sAMAccountName": {"plain-user"}, "description": {"A user's description"}})
+	dc.Add(t, "CN=Bare,"+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"bare-group"}})
+	got, _ := collect(t, c, EnumerateOptions{Scope: Scope{Include: []string{ou}}})
+	for sam, want := range map[string]string{"described-group": "What the group is for", "plain-user": "A user's description", "bare-group": ""} {
+		if d := got[sam].Description; d != want {
+			t.Errorf("%s: Description = %q, want %q", sam, d, want)
+		}
+	}
 }
 
 func TestEnumerateLargeGroupUsesRangedRetrieval(t *testing.T) {
@@ -151,11 +189,14 @@ func TestEnumerateLargeGroupUsesRangedRetrieval(t *testing.T) {
 		t.Fatalf("large group has %d members, want %d", len(lg.Members), adtest.LargeGroupSize)
 	}
 	seen := map[string]bool{}
-	for _, m := range lg.Members {
+	for i, m := range lg.Members {
 		if seen[strings.ToLower(m)] {
 			t.Fatalf("member %s read twice", m)
 		}
 		seen[strings.ToLower(m)] = true
+		if strings.HasPrefix(m, "<") || lg.MemberGUIDs[i].IsZero() {
+			t.Fatalf("member %d: DN %q, GUID %v; want a plain DN and its GUID (the later ranges too)", i, m, lg.MemberGUIDs[i])
+		}
 	}
 	if want := []string{"member;range=0-1499", "member;range=1500-2999"}; !slices.Equal(ranges, want) {
 		t.Errorf("requested ranges %q, want %q", ranges, want)

@@ -73,12 +73,21 @@ type Object struct {
 	Mobile             string
 	EmployeeID         string
 	Manager            string // DN of the manager
+	// ManagerGUID is the manager's objectGUID, zero when the DC did not
+	// give it (see the extended-DN control in extdn.go).
+	ManagerGUID GUID
+	// Description is the first value of description (multi-valued in the
+	// schema, single-valued for users and groups through SAM).
+	Description string
 
 	CriticalSystemObject bool  // isCriticalSystemObject: built-in accounts and groups
 	GroupType            int32 // groupType; 0 for non-groups
 	// Members are the DNs in member, all of them: large groups are read
 	// with ranged retrieval.
 	Members []string
+	// MemberGUIDs[i] is the objectGUID of Members[i], zero when the DC did
+	// not give it.
+	MemberGUIDs []GUID
 
 	ObjectClass    []string
 	ObjectCategory string // DN of the schema class, such as CN=Person,CN=Schema,...

@@ -44,10 +44,9 @@ type DC struct {
 	proc  *process
 	addr  *addressLease
 
-	connOnce stdsync.Once
-	conn     *ldap.Conn
-	connErr  error
-	seq      seqCounter
+	connMu stdsync.Mutex
+	conn   *ldap.Conn // the shared admin connection, nil until first used
+	seq    seqCounter
 }
 
 var (
@@ -190,9 +189,12 @@ func (dc *DC) ping() error {
 
 // stop ends samba, removes the instance directory and frees the address.
 func (dc *DC) stop() error {
+	dc.connMu.Lock()
 	if dc.conn != nil {
 		dc.conn.Close()
+		dc.conn = nil
 	}
+	dc.connMu.Unlock()
 	err := dc.proc.stop()
 	if rmErr := os.RemoveAll(dc.Dir); rmErr != nil && err == nil {
 		err = rmErr

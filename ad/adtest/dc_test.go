@@ -1,6 +1,9 @@
 package adtest
 
 import (
+	"crypto/tls"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -156,5 +159,44 @@ func TestExpand(t *testing.T) {
 		if _, err := expand(bad, nil); err == nil {
 			t.Errorf("expand(%q) accepted", bad)
 		}
+	}
+}
+
+// TestAdminConnectionReconnects: the helpers' shared connection is dialled
+// again when it was lost, as when Samba closes an idle one during a long
+// seed, closed (go-ldap noticed) or not yet noticed.
+func TestAdminConnectionReconnects(t *testing.T) {
+	dc := Start(t)
+	ou := dc.NewOU(t, "reconnect")
+
+	// Closed, as go-ldap marks a connection whose server hung up.
+	dc.adminConn(t).Close()
+	dc.Add(t, "CN=After Close,"+ou, map[string][]string{"objectClass": {"user"}, "sAMAccountName": {fmt.Sprintf("after-close-%d", dc.seq.next())}})
+
+	// Lost under go-ldap: the socket goes away without a word.
+	raw, err := net.Dial("tcp", dc.LDAPSAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ldap.NewConn(tls.Client(raw, dc.TLSConfig()), true)
+	c.Start()
+	if err := c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	dc.connMu.Lock()
+	old := dc.conn
+	dc.conn = c
+	dc.connMu.Unlock()
+	old.Close()
+	raw.Close()
+	dc.Replace(t, "CN=After Close,"+ou, "displayName", "After Drop")
+	if got := dc.Attr(t, "CN=After Close,"+ou, "displayName"); len(got) != 1 || got[0] != "After Drop" {
+		t.Errorf("displayName after the drop = %q, want After Drop", got)
+	}
+	dc.connMu.Lock()
+	replaced := dc.conn != c
+	dc.connMu.Unlock()
+	if !replaced {
+		t.Error("the lost connection is still the shared one")
 	}
 }

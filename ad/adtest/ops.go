@@ -2,6 +2,7 @@ package adtest
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -17,26 +18,64 @@ type seqCounter struct{ n atomic.Int64 }
 
 func (s *seqCounter) next() int64 { return s.n.Add(1) }
 
-// adminConn returns the DC's shared LDAPS connection bound as Administrator.
+// adminConn returns the DC's shared LDAPS connection bound as
+// Administrator, dialing it on first use and again when it was closed:
+// Samba closes connections that stay idle (a long seed with ldbadd
+// outlasts them), and go-ldap marks such a connection closing.
 func (dc *DC) adminConn(tb testing.TB) *ldap.Conn {
 	tb.Helper()
-	dc.connOnce.Do(func() {
-		c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
-		if err != nil {
-			dc.connErr = err
-			return
-		}
-		if err := c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
-			c.Close()
-			dc.connErr = err
-			return
-		}
-		dc.conn = c
-	})
-	if dc.connErr != nil {
-		tb.Fatalf("adtest: bind as %s to %s: %v", dc.AdminUPN, dc.LDAPSURL(), dc.connErr)
+	dc.connMu.Lock()
+	defer dc.connMu.Unlock()
+	if dc.conn != nil && !dc.conn.IsClosing() {
+		return dc.conn
 	}
-	return dc.conn
+	if dc.conn != nil {
+		dc.conn.Close()
+		dc.conn = nil
+	}
+	c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
+	if err == nil {
+		if err = c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
+			c.Close()
+		}
+	}
+	if err != nil {
+		tb.Fatalf("adtest: bind as %s to %s: %v", dc.AdminUPN, dc.LDAPSURL(), err)
+	}
+	dc.conn = c
+	return c
+}
+
+// adminDo runs op on the shared admin connection. When the connection
+// turns out to be lost (closed by Samba before go-ldap noticed), it drops
+// it and runs op once more on a new one: the request never reached a
+// server that had already closed the connection.
+func (dc *DC) adminDo(tb testing.TB, op func(*ldap.Conn) error) error {
+	tb.Helper()
+	c := dc.adminConn(tb)
+	err := op(c)
+	if !connectionLost(err) {
+		return err
+	}
+	dc.connMu.Lock()
+	if dc.conn == c {
+		c.Close()
+		dc.conn = nil
+	}
+	dc.connMu.Unlock()
+	return op(dc.adminConn(tb))
+}
+
+// connectionLost reports whether err says the connection failed rather
+// than the DC refused the operation: the DC's refusals are *ldap.Error
+// with an LDAP result code; go-ldap's own are network codes (200 and up)
+// or plain errors ("unable to send request: ...").
+func connectionLost(err error) bool {
+	if err == nil {
+		return false
+	}
+	var le *ldap.Error
+	return !errors.As(err, &le) || le.ResultCode >= ldap.ErrorNetwork
 }
 
 var ouNameClean = regexp.MustCompile(`[^A-Za-z0-9 _.-]+`)
@@ -66,7 +105,7 @@ func (dc *DC) Add(tb testing.TB, dn string, attrs map[string][]string) {
 	for _, k := range sortedKeys(attrs) {
 		req.Attribute(k, attrs[k])
 	}
-	if err := dc.adminConn(tb).Add(req); err != nil {
+	if err := dc.adminDo(tb, func(c *ldap.Conn) error { return c.Add(req) }); err != nil {
 		tb.Fatalf("adtest: add %s: %v", dn, err)
 	}
 }
@@ -101,7 +140,7 @@ func (dc *DC) modify(tb testing.TB, dn string, f func(*ldap.ModifyRequest)) {
 	tb.Helper()
 	m := ldap.NewModifyRequest(dn, nil)
 	f(m)
-	if err := dc.adminConn(tb).Modify(m); err != nil {
+	if err := dc.adminDo(tb, func(c *ldap.Conn) error { return c.Modify(m) }); err != nil {
 		tb.Fatalf("adtest: modify %s: %v", dn, err)
 	}
 }
@@ -112,7 +151,7 @@ func (dc *DC) Delete(tb testing.TB, dn string) {
 	// The tree-delete control (1.2.840.113556.1.4.805) removes a subtree in
 	// one operation.
 	req := ldap.NewDelRequest(dn, []ldap.Control{ldap.NewControlString("1.2.840.113556.1.4.805", true, "")})
-	if err := dc.adminConn(tb).Del(req); err != nil {
+	if err := dc.adminDo(tb, func(c *ldap.Conn) error { return c.Del(req) }); err != nil {
 		tb.Fatalf("adtest: delete %s: %v", dn, err)
 	}
 }
@@ -121,8 +160,12 @@ func (dc *DC) Delete(tb testing.TB, dn string) {
 // attribute or the entry is absent.
 func (dc *DC) Attr(tb testing.TB, dn, attr string) []string {
 	tb.Helper()
-	res, err := dc.adminConn(tb).Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
-		0, 0, false, "(objectClass=*)", []string{attr}, nil))
+	var res *ldap.SearchResult
+	err := dc.adminDo(tb, func(c *ldap.Conn) (err error) {
+		res, err = c.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+			0, 0, false, "(objectClass=*)", []string{attr}, nil))
+		return err
+	})
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 		return nil
 	}
