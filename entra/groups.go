@@ -27,25 +27,13 @@ func (c *Client) Group(ctx context.Context, id string) (Group, error) {
 }
 
 // GroupsByMailNickname returns the groups whose mailNickname is nick (Graph
-// does not keep it unique for security groups).
+// does not keep it unique for security groups, and compares without regard
+// to case). FindGroupsByMailNickname looks many up at once.
 func (c *Client) GroupsByMailNickname(ctx context.Context, nick string) ([]Group, error) {
 	if nick == "" {
 		return nil, fmt.Errorf("entra: find group by mailNickname: empty mailNickname")
 	}
-	resp, err := c.g.sdk.Groups().Get(ctx, &groups.GroupsRequestBuilderGetRequestConfiguration{
-		QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{
-			Filter: ptr("mailNickname eq " + odataString(nick)),
-			Select: groupSelect,
-		},
-	})
-	if err != nil {
-		return nil, translate(err, c.call("find group by mailNickname", permGroupReadWriteAll))
-	}
-	var out []Group
-	for _, m := range resp.GetValue() {
-		out = append(out, groupFromModel(m))
-	}
-	return out, nil
+	return c.FindGroupsByMailNickname(ctx, []string{nick})
 }
 
 // Groups returns every group of the tenant, page by page.

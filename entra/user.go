@@ -35,6 +35,10 @@ type User struct {
 	// DirSynced is true when Entra Connect synchronizes the user
 	// (onPremisesSyncEnabled): Graph refuses most writes to it. Read-only.
 	DirSynced bool
+	// ManagerID is the object id of the user's manager, "" for none. Only
+	// reads with UserQuery.Manager fill it; writes ignore it (SetManager
+	// and RemoveManager change the manager).
+	ManagerID string
 }
 
 // UserField names a writable property of User, as Graph spells it.
@@ -175,5 +179,15 @@ func userFromModel(m models.Userable) User {
 		MobilePhone:           deref(m.GetMobilePhone()),
 		EmployeeID:            deref(m.GetEmployeeId()),
 		DirSynced:             deref(m.GetOnPremisesSyncEnabled()),
+		ManagerID:             managerID(m),
 	}
+}
+
+// managerID returns the id of the expanded manager of m, "" when the read
+// did not expand it or the user has none.
+func managerID(m models.Userable) string {
+	if mgr := m.GetManager(); mgr != nil {
+		return deref(mgr.GetId())
+	}
+	return ""
 }

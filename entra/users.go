@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/directory"
@@ -33,53 +34,33 @@ func (c *Client) User(ctx context.Context, id string) (User, error) {
 }
 
 // UserByImmutableID returns the user whose onPremisesImmutableId is
-// immutableID (the source anchor), or an error matching ErrNotFound. The
-// engine calls it before a create, so that a crash between a create and
-// its record never makes a duplicate.
+// immutableID (the source anchor, compared case-sensitively), or an error
+// matching ErrNotFound. FindUsers looks many up at once.
 func (c *Client) UserByImmutableID(ctx context.Context, immutableID string) (User, error) {
+	const op = "find user by onPremisesImmutableId"
 	if immutableID == "" {
-		return User{}, fmt.Errorf("entra: find user by onPremisesImmutableId: empty anchor")
+		return User{}, fmt.Errorf("entra: %s: empty anchor", op)
 	}
-	ci := c.call("find user by onPremisesImmutableId", permUserReadWriteAll)
-	resp, err := c.g.sdk.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
-			Filter: ptr("onPremisesImmutableId eq " + odataString(immutableID)),
-			Select: userSelect,
-		},
-	})
+	found, err := c.FindUsers(ctx, OnPremisesImmutableID, []string{immutableID}, UserQuery{})
 	if err != nil {
-		return User{}, translate(err, ci)
+		return User{}, err
 	}
-	switch found := resp.GetValue(); len(found) {
+	found = slices.DeleteFunc(found, func(u User) bool { return u.OnPremisesImmutableID != immutableID })
+	switch len(found) {
 	case 0:
-		return User{}, fmt.Errorf("entra: %s: %w", ci.op, &NotFoundError{What: "user with onPremisesImmutableId " + immutableID})
+		return User{}, fmt.Errorf("entra: %s: %w", op, &NotFoundError{What: "user with onPremisesImmutableId " + immutableID})
 	case 1:
-		return userFromModel(found[0]), nil
+		return found[0], nil
 	default:
-		return User{}, fmt.Errorf("entra: %s: %d users have onPremisesImmutableId %q, which Graph keeps unique", ci.op, len(found), immutableID)
+		return User{}, fmt.Errorf("entra: %s: %d users have onPremisesImmutableId %q, which Graph keeps unique", op, len(found), immutableID)
 	}
 }
 
 // Users returns every user of the tenant, page by page ($top=999,
-// $select of the User fields). Stop early by breaking out of the loop; an
-// error ends the sequence.
+// $select of the User fields): ListUsers without a manager. Stop early by
+// breaking out of the loop; an error ends the sequence.
 func (c *Client) Users(ctx context.Context) iter.Seq2[User, error] {
-	return func(yield func(User, error) bool) {
-		var stopped bool
-		err := paged(c, c.call("list users", permUserReadWriteAll),
-			func() (models.UserCollectionResponseable, error) {
-				return c.g.sdk.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-					QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: userSelect, Top: ptr(int32(pageSize))},
-				})
-			},
-			func(link string) (models.UserCollectionResponseable, error) {
-				return c.g.sdk.Users().WithUrl(link).Get(ctx, nil)
-			},
-			func(m models.Userable) bool { stopped = !yield(userFromModel(m), nil); return !stopped })
-		if err != nil && !stopped {
-			yield(User{}, err)
-		}
-	}
+	return c.ListUsers(ctx, UserQuery{})
 }
 
 // DeletedUsers returns the users in deleted items (restorable for 30 days
@@ -151,10 +132,7 @@ func (c *Client) Manager(ctx context.Context, id string) (string, error) {
 		ci.what = "user " + id
 		return "", translate(err, ci)
 	}
-	if mgr := m.GetManager(); mgr != nil {
-		return deref(mgr.GetId()), nil
-	}
-	return "", nil
+	return managerID(m), nil
 }
 
 // RemoveManager removes the manager of the user id; none is not an error.

@@ -19,6 +19,13 @@ import (
 const (
 	defaultPageSize = 100
 	maxPageSize     = 999
+	// maxExpandPageSize caps the page of a directory-object list with
+	// $expand: Graph answers /users?$expand=manager&$top=999 with pages of
+	// 100 and an @odata.nextLink ("$expand on directory objects: returns a
+	// maximum of 100 objects", https://developer.microsoft.com/graph/known-issues/?search=13635;
+	// https://learn.microsoft.com/graph/paging: a page size above an API's
+	// maximum may be lowered to it).
+	maxExpandPageSize = 100
 )
 
 // listQuery is the parsed query of a collection GET.
@@ -142,6 +149,9 @@ func parseListQuery(c *call, sch *schema) (*listQuery, *graphError) {
 			return nil, errBadRequest(fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", raw, maxPageSize))
 		}
 		q.top = n
+	}
+	if q.expand != nil {
+		q.top = min(q.top, maxExpandPageSize)
 	}
 	advanced := advancedQuery(c)
 	q.count = advanced
