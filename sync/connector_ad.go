@@ -32,14 +32,16 @@ type ADSource struct {
 	opts ADSourceOptions
 }
 
-var _ Source = (*ADSource)(nil)
+var (
+	_ Source       = (*ADSource)(nil)
+	_ AnchorWriter = (*ADSource)(nil)
+)
 
 // ADSourceOptions tune an [ADSource].
 type ADSourceOptions struct {
-	// SourceAnchor is the configuration's sync.sourceAnchor. The source
-	// puts each group's anchor in its MailNickname, as the Entra target
-	// keeps it (see [GroupAnchorNickname]), so that what the engine plans
-	// for a group is what Entra holds.
+	// SourceAnchor is the configuration's sync.sourceAnchor. Only with
+	// ms-DS-ConsistencyGuid (the default) does the source write anchors
+	// back into AD ([ADSource.WriteAnchors]).
 	SourceAnchor string
 	// PageSize of the paged searches; 0 means ad.DefaultPageSize.
 	PageSize int
@@ -222,9 +224,10 @@ func (s *ADSource) identity(ctx context.Context, c *ad.Client) (ServerIdentity, 
 }
 
 // object converts an ad.Object into sync's terms. Members and the manager
-// are references by DN (package ad reads no member GUIDs), and members are
-// always the complete list: Samba's DirSync does not report the removal
-// of a member that was deleted.
+// are references by objectGUID and DN (package ad reads the GUIDs with the
+// extended-DN control, so a reference survives a rename of the object it
+// names), and members are always the complete list: Samba's DirSync does
+// not report the removal of a member that was deleted.
 func (s *ADSource) object(o ad.Object) *SourceObject {
 	so := &SourceObject{
 		GUID: GUID(o.GUID), DN: o.DN, Kind: sourceKind(o.Kind), Deleted: o.Deleted,
@@ -234,22 +237,62 @@ func (s *ADSource) object(o ad.Object) *SourceObject {
 		Surname: o.Surname, Title: o.Title, Department: o.Department, Company: o.Company, Office: o.Office,
 		StreetAddress: o.StreetAddress, City: o.City, State: o.State, PostalCode: o.PostalCode,
 		Country: o.CountryName, CountryCode: o.Country, TelephoneNumber: o.TelephoneNumber, Mobile: o.Mobile,
-		EmployeeID: o.EmployeeID, UserAccountControl: o.UserAccountControl, GroupType: uint32(o.GroupType),
+		EmployeeID: o.EmployeeID, Description: o.Description, UserAccountControl: o.UserAccountControl, GroupType: uint32(o.GroupType),
 	}
 	if o.Manager != "" {
-		so.Manager = Ref{DN: o.Manager}
+		so.Manager = Ref{DN: o.Manager, GUID: GUID(o.ManagerGUID)}
 	}
-	for _, m := range o.Members {
-		so.Members = append(so.Members, Ref{DN: m})
-	}
-	if so.Kind == KindGroup {
-		// Graph keeps no anchor on groups: the Entra target keeps it in
-		// mailNickname, so that is the group's mailNickname.
-		if nick, ok := GroupAnchorNickname(anchorOf(so, s.opts.SourceAnchor)); ok {
-			so.MailNickname = nick
+	for i, m := range o.Members {
+		r := Ref{DN: m}
+		if i < len(o.MemberGUIDs) {
+			r.GUID = GUID(o.MemberGUIDs[i])
 		}
+		so.Members = append(so.Members, r)
 	}
 	return so
+}
+
+// WriteAnchors writes each anchor into the user's ms-DS-ConsistencyGuid
+// where it is empty (see [AnchorWriter]), on a connection of its own, one
+// modify per user. The connector account needs the right to write it,
+// which setup grants when ms-DS-ConsistencyGuid is the source anchor
+// (ad.ConnectorAccountOptions.WriteConsistencyGUID); a source configured
+// with objectGUID as the anchor writes nothing.
+func (s *ADSource) WriteAnchors(ctx context.Context, writes []AnchorWrite) ([]error, error) {
+	if s.opts.SourceAnchor != AnchorConsistencyGUID {
+		return nil, fmt.Errorf("sync: not writing anchors back to Active Directory: sync.sourceAnchor is %s, not %s", s.opts.SourceAnchor, AnchorConsistencyGUID)
+	}
+	if len(writes) == 0 {
+		return nil, nil
+	}
+	c, err := s.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sync: connect to Active Directory to write anchors back: %w", err)
+	}
+	defer c.Close()
+	out := make([]error, len(writes))
+	for i, w := range writes {
+		err := c.InitConsistencyGUID(ctx, ad.GUID(w.GUID), w.Value)
+		var held *ad.ConsistencyGUIDSetError
+		switch {
+		case err == nil:
+		case errors.As(err, &held):
+			out[i] = fmt.Errorf("%w (%x): kept: %w", ErrAnchorHeld, held.Held, err)
+		case errors.Is(err, ad.ErrInsufficientRights):
+			out[i] = fmt.Errorf("%w: %w", ErrWriteBackDenied, err)
+		case errors.Is(err, ad.ErrNoSuchObject):
+			out[i] = fmt.Errorf("%w: %w", ErrSourceGone, err)
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("sync: write anchors back to Active Directory: %w", err)
+		default:
+			var ce *ad.ConnError
+			if errors.As(err, &ce) {
+				return nil, fmt.Errorf("sync: write anchors back to Active Directory: %w", err)
+			}
+			out[i] = err
+		}
+	}
+	return out, nil
 }
 
 func sourceKind(k ad.Kind) Kind {

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,16 +17,16 @@ import (
 func TestADSourceObject(t *testing.T) {
 	guid := ad.MustParseGUID("6d6f2f2a-0001-0002-0304-05060708090a")
 	cguid := []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+	bguid := ad.MustParseGUID("0000000b-0001-0002-0304-05060708090a")
 	user := ad.Object{
 		Kind: ad.KindUser, DN: "CN=A,OU=X,DC=corp,DC=example,DC=com", GUID: guid, ConsistencyGUID: cguid,
 		SAMAccountName: "a", UserPrincipalName: "a@corp.example.com", UserAccountControl: 514, DisplayName: "A",
 		Country: "FR", CountryName: "France", City: "Paris", Office: "HQ", Manager: "CN=B,OU=X,DC=corp,DC=example,DC=com",
-		ProxyAddresses: []string{"SMTP:a@x"}, CriticalSystemObject: true,
+		ManagerGUID: bguid, ProxyAddresses: []string{"SMTP:a@x"}, CriticalSystemObject: true, Description: "a user",
 	}
 	group := ad.Object{Kind: ad.KindGroup, DN: "CN=G,OU=X,DC=corp,DC=example,DC=com", GUID: guid, MailNickname: "exchange-alias",
-		GroupType: -2147483646, Members: []string{"CN=A,OU=X,DC=corp,DC=example,DC=com", "CN=B,OU=X,DC=corp,DC=example,DC=com"}}
-	guidAnchor := base64.StdEncoding.EncodeToString(guid[:])
-	nick := func(a string) string { n, _ := GroupAnchorNickname(a); return n }
+		GroupType: -2147483646, Members: []string{"CN=A,OU=X,DC=corp,DC=example,DC=com", "CN=B,OU=X,DC=corp,DC=example,DC=com"},
+		MemberGUIDs: []ad.GUID{guid, bguid}, Description: "the G team"}
 
 	for _, c := range []struct {
 		name   string
@@ -39,15 +38,18 @@ func TestADSourceObject(t *testing.T) {
 		{"user attributes", AnchorConsistencyGUID, user, func(o *SourceObject) bool {
 			return o.Kind == KindUser && o.GUID == GUID(guid) && o.CountryCode == "FR" && o.Country == "France" && o.City == "Paris" &&
 				o.Office == "HQ" && o.UserAccountControl == 514 && o.CriticalSystemObject && slices.Equal(o.ConsistencyGUID, cguid) &&
-				o.Manager == Ref{DN: user.Manager} && o.MailNickname == "" && slices.Equal(o.ProxyAddresses, user.ProxyAddresses)
-		}, "c → CountryCode, co → Country, manager by DN, mailNickname untouched"},
+				o.Manager == Ref{DN: user.Manager, GUID: GUID(bguid)} && o.MailNickname == "" && slices.Equal(o.ProxyAddresses, user.ProxyAddresses) &&
+				o.Description == "a user"
+		}, "c → CountryCode, co → Country, manager by GUID and DN, mailNickname untouched, description"},
 		{"group members and type", AnchorObjectGUID, group, func(o *SourceObject) bool {
-			return o.Kind == KindGroup && o.GroupType == 0x80000002 && len(o.Members) == 2 && o.Members[1] == Ref{DN: group.Members[1]} && !o.MembersIncremental
-		}, "groupType as uint32, complete members by DN"},
-		{"group anchor in mailNickname", AnchorObjectGUID, group, func(o *SourceObject) bool { return o.MailNickname == nick(guidAnchor) },
-			"the objectGUID anchor's nickname, replacing Exchange's alias"},
-		{"group anchor from ms-DS-ConsistencyGuid", AnchorConsistencyGUID, func() ad.Object { g := group; g.ConsistencyGUID = cguid; return g }(),
-			func(o *SourceObject) bool { return o.MailNickname == nick(base64.StdEncoding.EncodeToString(cguid)) }, "the consistency GUID anchor's nickname"},
+			return o.Kind == KindGroup && o.GroupType == 0x80000002 && len(o.Members) == 2 && o.Members[1] == Ref{DN: group.Members[1], GUID: GUID(bguid)} &&
+				!o.MembersIncremental && o.Description == "the G team"
+		}, "groupType as uint32, complete members by GUID and DN, description"},
+		{"group mailNickname as read", AnchorConsistencyGUID, func() ad.Object { g := group; g.ConsistencyGUID = cguid; return g }(),
+			func(o *SourceObject) bool {
+				return o.MailNickname == "exchange-alias" && slices.Equal(o.ConsistencyGUID, cguid)
+			},
+			"Exchange's alias untouched (the Target owns a group's mailNickname)"},
 		{"contact", AnchorConsistencyGUID, ad.Object{Kind: ad.KindContact, DN: "CN=P,DC=x", GUID: guid, Mail: "p@x"},
 			func(o *SourceObject) bool { return o.Kind == KindContact && o.Mail == "p@x" }, "a contact"},
 	} {
@@ -155,7 +157,10 @@ func TestADSourceFullImport(t *testing.T) {
 		UserPrincipalName: "alice@" + adtest.AltSuffix, Mail: "alice@" + adtest.AltSuffix, DisplayName: "Alice Adams", GivenName: "Alice", Surname: "Adams",
 		Title: "Account Executive", Department: "Sales", Company: "Example Corp", Office: "Building 1", StreetAddress: "1 Main Street",
 		City: "Springfield", State: "IL", PostalCode: "62701", Country: "United States", CountryCode: "US", TelephoneNumber: "+1 217 555 0100",
-		Mobile: "+1 217 555 0101", EmployeeID: "E0001", UserAccountControl: 512, Manager: Ref{DN: adtest.BobDN}}
+		Mobile: "+1 217 555 0101", EmployeeID: "E0001", UserAccountControl: 512}
+	if bob := got[strings.ToLower(adtest.BobDN)]; bob != nil {
+		want.Manager = Ref{GUID: bob.GUID, DN: adtest.BobDN} // by GUID too: the extended-DN control
+	}
 	if alice.hash() == "" || !sameSourceObject(alice, &want) || !slices.Equal(alice.ConsistencyGUID, cg[:]) ||
 		!slices.Equal(alice.ProxyAddresses, []string{"SMTP:alice@" + adtest.AltSuffix, "smtp:alice@" + adtest.DNSDomain}) {
 		t.Errorf("Alice = %+v\nwant %+v with consistency GUID %s and two proxy addresses", alice, want, adtest.AliceConsistencyGUID)
@@ -173,18 +178,12 @@ func TestADSourceFullImport(t *testing.T) {
 		t.Errorf("Erin = %+v, want disabled", e)
 	}
 	staff := got[strings.ToLower(adtest.StaffDN)]
-	if staff == nil || !slices.ContainsFunc(staff.Members, func(r Ref) bool { return strings.EqualFold(r.DN, adtest.SalesDN) }) || len(staff.Members) != 3 {
-		t.Errorf("Staff = %+v, want 3 members by DN, the Sales group among them", staff)
+	sales := got[strings.ToLower(adtest.SalesDN)]
+	if staff == nil || sales == nil || !slices.Contains(staff.Members, Ref{GUID: sales.GUID, DN: adtest.SalesDN}) || len(staff.Members) != 3 {
+		t.Errorf("Staff = %+v, want 3 members by GUID and DN, the Sales group among them", staff)
 	}
 	if n := got[strings.ToLower(adtest.NewsDN)]; n == nil || n.GroupType&0x80000000 != 0 || n.Mail == "" {
 		t.Errorf("Newsletter = %+v, want a distribution group with mail", n)
-	}
-	for dn, o := range got {
-		if o.Kind == KindGroup {
-			if nick, _ := GroupAnchorNickname(anchorOf(o, AnchorConsistencyGUID)); o.MailNickname != nick {
-				t.Errorf("group %s has mailNickname %q, want its anchor's %q", dn, o.MailNickname, nick)
-			}
-		}
 	}
 }
 

@@ -24,7 +24,8 @@ import (
 // "esync-" followed by the anchor's bytes in URL-safe base64 (see
 // [GroupAnchorNickname]): mailNickname is required, not unique and unused
 // by security groups that are not mail-enabled. The Target writes it on
-// create and never changes it.
+// create (and on the adoption of a group) and never changes it; the engine
+// does not sync a group's mailNickname.
 type EntraTarget struct {
 	c    *entra.Client
 	opts EntraTargetOptions
@@ -34,11 +35,12 @@ var _ Target = (*EntraTarget)(nil)
 
 // EntraTargetOptions tune an [EntraTarget].
 type EntraTargetOptions struct {
-	// Managers makes List and Lookup read each user's manager, which Graph
-	// gives one user at a time: set it when the manager attribute is synced.
+	// Managers makes List and Lookup read each user's manager too (in the
+	// same requests, with $expand=manager): set it when the manager
+	// attribute is synced.
 	Managers bool
-	// Concurrency bounds the reads sent one object at a time (anchor and
-	// UPN lookups, managers, group members); default 8.
+	// Concurrency bounds the reads sent at once (lookups of
+	// entra.MaxFilterValues values, group members); default 8.
 	Concurrency int
 	// Logger receives what the Target notices (never a password); nil
 	// means slog.Default().
@@ -125,159 +127,97 @@ func (t *EntraTarget) Tenant(ctx context.Context) (Tenant, error) {
 }
 
 // Lookup finds users by anchor, userPrincipalName or mail, and groups by
-// anchor. Anchors and UPNs are read one request each, several at a time
-// (package entra has no lookup of many values in one $filter yet); mail,
-// and the rare UPN that cannot go in a URL path, by one pass over the
-// users. Anchors match case-sensitively, UPNs and mail case-insensitively.
+// anchor, with $filter=… in (…): one request per entra.MaxFilterValues
+// values, several at a time. Anchors match case-sensitively, UPNs and mail
+// case-insensitively.
 func (t *EntraTarget) Lookup(ctx context.Context, kind Kind, by string, values []string) ([]TargetObject, error) {
 	values = uniqueFold(values, by != LookupAnchor)
-	var (
-		out []TargetObject
-		err error
-	)
 	switch {
 	case kind == KindUser && by == LookupAnchor:
-		out, err = t.usersByAnchor(ctx, values)
+		return t.findUsers(ctx, entra.OnPremisesImmutableID, values, func(u entra.User, v string) bool { return u.OnPremisesImmutableID == v })
 	case kind == KindGroup && by == LookupAnchor:
-		out, err = t.groupsByAnchor(ctx, values)
+		return t.groupsByAnchor(ctx, values)
 	case kind == KindUser && by == AttrUserPrincipalName:
-		out, err = t.usersByUPN(ctx, values)
+		return t.findUsers(ctx, entra.UserPrincipalName, values, func(u entra.User, v string) bool { return strings.EqualFold(u.UserPrincipalName, v) })
 	case kind == KindUser && by == AttrMail:
-		out, err = t.scanUsers(ctx, AttrMail, values)
-	default:
-		return nil, fmt.Errorf("sync: cannot look %ss up by %s in Entra: only users by anchor, userPrincipalName or mail, and groups by anchor", kind, by)
+		return t.findUsers(ctx, entra.Mail, values, func(u entra.User, v string) bool { return strings.EqualFold(u.Mail, v) })
 	}
+	return nil, fmt.Errorf("sync: cannot look %ss up by %s in Entra: only users by anchor, userPrincipalName or mail, and groups by anchor", kind, by)
+}
+
+// findUsers reads the users whose property by is one of values, a chunk
+// of entra.MaxFilterValues per request, and keeps those match says hold
+// one of the chunk's values (Graph's comparison ignores case).
+func (t *EntraTarget) findUsers(ctx context.Context, by entra.UserField, values []string, match func(entra.User, string) bool) ([]TargetObject, error) {
+	chunks := slices.Collect(slices.Chunk(values, entra.MaxFilterValues))
+	found := make([][]TargetObject, len(chunks))
+	err := t.parallel(ctx, len(chunks), func(i int) error {
+		us, err := t.c.FindUsers(ctx, by, chunks[i], entra.UserQuery{Manager: t.opts.Managers})
+		if err != nil {
+			return callError("look users up by "+string(by), err)
+		}
+		for _, u := range us {
+			if slices.ContainsFunc(chunks[i], func(v string) bool { return match(u, v) }) {
+				found[i] = append(found[i], userObject(u))
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if kind == KindUser && t.opts.Managers {
-		if err := t.fillManagers(ctx, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return slices.Concat(found...), nil
 }
 
-// usersByAnchor reads each user whose onPremisesImmutableId is an anchor.
-func (t *EntraTarget) usersByAnchor(ctx context.Context, anchors []string) ([]TargetObject, error) {
-	found := make([]*TargetObject, len(anchors))
-	err := t.parallel(ctx, len(anchors), func(i int) error {
-		u, err := t.c.UserByImmutableID(ctx, anchors[i])
-		switch {
-		case errors.Is(err, entra.ErrNotFound):
-			return nil
-		case err != nil:
-			return callError("look up a user by onPremisesImmutableId", err)
-		case u.OnPremisesImmutableID != anchors[i]:
-			return nil // Graph's eq ignores case; anchors do not
-		}
-		o := userObject(u)
-		found[i] = &o
-		return nil
-	})
-	return compact(found), err
-}
-
-// groupsByAnchor reads each group whose mailNickname holds an anchor, with
-// its members (the engine links a group found this way, after a create
-// that reached Entra but not the store, and needs what it holds).
+// groupsByAnchor reads the groups whose mailNickname holds one of anchors,
+// with their members (the engine links a group found this way, after a
+// create that reached Entra but not the store, and needs what it holds).
 func (t *EntraTarget) groupsByAnchor(ctx context.Context, anchors []string) ([]TargetObject, error) {
-	found := make([]*TargetObject, len(anchors))
-	err := t.parallel(ctx, len(anchors), func(i int) error {
-		nick, ok := GroupAnchorNickname(anchors[i])
-		if !ok {
-			return nil // no group can carry it, so none was created
+	want := make(map[string]bool, len(anchors))
+	var nicks []string
+	for _, a := range anchors {
+		if nick, ok := GroupAnchorNickname(a); ok { // else no group can carry it, so none was created
+			want[nick] = true
+			nicks = append(nicks, nick)
 		}
-		gs, err := t.c.GroupsByMailNickname(ctx, nick)
+	}
+	chunks := slices.Collect(slices.Chunk(nicks, entra.MaxFilterValues))
+	found := make([][]entra.Group, len(chunks))
+	err := t.parallel(ctx, len(chunks), func(i int) error {
+		gs, err := t.c.FindGroupsByMailNickname(ctx, chunks[i])
 		if err != nil {
-			return callError("look up a group by its anchor (mailNickname "+nick+")", err)
+			return callError("look groups up by their anchor (mailNickname)", err)
 		}
-		for _, g := range gs {
-			// Graph compares strings case-insensitively; anchors are not.
-			if g.MailNickname != nick {
-				continue
-			}
-			if found[i] != nil {
-				t.opts.Logger.Warn("two groups carry the same anchor in their mailNickname: using the first", "mailNickname", nick, "ids", found[i].ID+" "+g.ID)
-				continue
-			}
-			o := groupObject(g)
-			members, err := t.members(ctx, g.ID)
-			if err != nil {
-				return err
-			}
-			o.Members = members
-			found[i] = &o
-		}
-		return nil
-	})
-	return compact(found), err
-}
-
-// usersByUPN reads each user by userPrincipalName (GET /users/{upn});
-// UPNs with characters a URL path cannot carry as they are fall back to a
-// pass over the users.
-func (t *EntraTarget) usersByUPN(ctx context.Context, upns []string) ([]TargetObject, error) {
-	found := make([]*TargetObject, len(upns))
-	var (
-		mu   stdsync.Mutex
-		scan []string
-	)
-	err := t.parallel(ctx, len(upns), func(i int) error {
-		if strings.ContainsAny(upns[i], "/?#% ") {
-			mu.Lock()
-			scan = append(scan, upns[i])
-			mu.Unlock()
-			return nil
-		}
-		u, err := t.c.User(ctx, upns[i])
-		switch {
-		case errors.Is(err, entra.ErrNotFound):
-			return nil
-		case err != nil:
-			return callError("look up a user by userPrincipalName", err)
-		}
-		o := userObject(u)
-		found[i] = &o
+		found[i] = gs
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := compact(found)
-	if len(scan) > 0 {
-		more, err := t.scanUsers(ctx, AttrUserPrincipalName, scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
-	}
-	return out, nil
-}
-
-// scanUsers lists every user and keeps those whose attr equals one of
-// values, case-insensitively.
-func (t *EntraTarget) scanUsers(ctx context.Context, attr string, values []string) ([]TargetObject, error) {
-	want := make(map[string]bool, len(values))
-	for _, v := range values {
-		want[strings.ToLower(v)] = true
 	}
 	var out []TargetObject
-	for u, err := range t.c.Users(ctx) {
-		if err != nil {
-			return nil, callError("list the users", err)
+	byNick := make(map[string]string)
+	for _, g := range slices.Concat(found...) {
+		// Graph compares strings case-insensitively; anchors are not.
+		if !want[g.MailNickname] {
+			continue
 		}
-		o := userObject(u)
-		if v := o.Attributes[attr]; v != "" && want[strings.ToLower(v)] {
-			out = append(out, o)
+		if id, dup := byNick[g.MailNickname]; dup {
+			t.opts.Logger.Warn("two groups carry the same anchor in their mailNickname: using the first", "mailNickname", g.MailNickname, "ids", id+" "+g.ID)
+			continue
 		}
+		byNick[g.MailNickname] = g.ID
+		out = append(out, groupObject(g))
+	}
+	err = t.parallel(ctx, len(out), func(i int) error {
+		m, err := t.members(ctx, out[i].ID)
+		out[i].Members = m
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
-
-// listChunk is how many users List gathers before reading their managers
-// concurrently and handing them on.
-const listChunk = 500
 
 // List hands over every user (page by page, $select of the synced
 // properties) or every group with its members.
@@ -291,34 +231,20 @@ func (t *EntraTarget) List(ctx context.Context, kind Kind, emit func(*TargetObje
 	return fmt.Errorf("sync: cannot list %ss in Entra: only users and groups", kind)
 }
 
+// listUsers hands over every user, with its manager when managers are
+// synced: read in the same requests ($expand=manager), a page of 100 users
+// each, rather than one request per user.
 func (t *EntraTarget) listUsers(ctx context.Context, emit func(*TargetObject) error) error {
-	chunk := make([]TargetObject, 0, listChunk)
-	flush := func() error {
-		if t.opts.Managers {
-			if err := t.fillManagers(ctx, chunk); err != nil {
-				return err
-			}
-		}
-		for i := range chunk {
-			if err := emit(&chunk[i]); err != nil {
-				return err
-			}
-		}
-		chunk = make([]TargetObject, 0, listChunk)
-		return nil
-	}
-	for u, err := range t.c.Users(ctx) {
+	for u, err := range t.c.ListUsers(ctx, entra.UserQuery{Manager: t.opts.Managers}) {
 		if err != nil {
 			return callError("list the users", err)
 		}
-		chunk = append(chunk, userObject(u))
-		if len(chunk) == listChunk {
-			if err := flush(); err != nil {
-				return err
-			}
+		o := userObject(u)
+		if err := emit(&o); err != nil {
+			return err
 		}
 	}
-	return flush()
+	return nil
 }
 
 func (t *EntraTarget) listGroups(ctx context.Context, emit func(*TargetObject) error) error {
@@ -359,23 +285,6 @@ func (t *EntraTarget) members(ctx context.Context, id string) ([]string, error) 
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-// fillManagers reads the manager of each user.
-func (t *EntraTarget) fillManagers(ctx context.Context, users []TargetObject) error {
-	return t.parallel(ctx, len(users), func(i int) error {
-		id, err := t.c.Manager(ctx, users[i].ID)
-		switch {
-		case errors.Is(err, entra.ErrNotFound):
-			return nil // deleted since it was listed
-		case err != nil:
-			return callError("read the manager of user "+users[i].ID, err)
-		}
-		if id != "" {
-			users[i].Attributes[AttrManager] = id
-		}
-		return nil
-	})
 }
 
 // parallel calls fn(0..n-1) on up to Concurrency goroutines and returns the
@@ -458,8 +367,7 @@ func (t *EntraTarget) Apply(ctx context.Context, writes []Write) ([]WriteResult,
 }
 
 // toEntraWrites maps one engine write to the Graph writes that make it.
-// A write with nothing to send (an update of a group's mailNickname only,
-// which the Target keeps) maps to none and succeeds.
+// An update with nothing to send maps to none and succeeds.
 func toEntraWrites(w Write) ([]entra.Write, error) {
 	switch {
 	case w.Op == WriteCreate && w.Kind == KindUser:
@@ -510,8 +418,6 @@ func toEntraWrites(w Write) ([]entra.Write, error) {
 			case AttrDescription:
 				g.Description = w.Attributes[k]
 				fields = append(fields, entra.GroupDescription)
-			case AttrMailNickname:
-				// It carries the anchor: kept as created.
 			default:
 				return nil, fmt.Errorf("sync: group attribute %q is not one Entra keeps for security groups", k)
 			}
@@ -609,7 +515,8 @@ var userStrings = map[entra.UserField]func(*entra.User) *string{
 }
 
 // userObject converts a Graph user into a TargetObject; empty properties
-// are left out of its attributes.
+// are left out of its attributes, and AttrManager holds the manager's id
+// when the read expanded it.
 func userObject(u entra.User) TargetObject {
 	a := Attributes{AttrAccountEnabled: strconv.FormatBool(u.AccountEnabled)}
 	for k, f := range userFields {
@@ -625,13 +532,17 @@ func userObject(u entra.User) TargetObject {
 			}
 		}
 	}
+	if u.ManagerID != "" {
+		a[AttrManager] = u.ManagerID
+	}
 	return TargetObject{ID: u.ID, Kind: KindUser, Anchor: u.OnPremisesImmutableID, DirSynced: u.DirSynced, Attributes: a}
 }
 
 // groupObject converts a Graph group into a TargetObject, its anchor read
-// back from its mailNickname.
+// back from its mailNickname (which is the Target's, not a synced
+// attribute).
 func groupObject(g entra.Group) TargetObject {
-	a := Attributes{AttrDisplayName: g.DisplayName, AttrMailNickname: g.MailNickname}
+	a := Attributes{AttrDisplayName: g.DisplayName}
 	if g.Description != "" {
 		a[AttrDescription] = g.Description
 	}
@@ -738,17 +649,6 @@ func uniqueFold(values []string, fold bool) []string {
 		}
 		seen[k] = true
 		out = append(out, v)
-	}
-	return out
-}
-
-// compact returns the non-nil elements of ps.
-func compact(ps []*TargetObject) []TargetObject {
-	out := make([]TargetObject, 0, len(ps))
-	for _, p := range ps {
-		if p != nil {
-			out = append(out, *p)
-		}
 	}
 	return out
 }

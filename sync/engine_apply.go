@@ -19,9 +19,9 @@ type pending struct {
 
 // apply performs the plan: creates (groups first), adoptions and updates,
 // then managers and memberships (so every object they name exists), then
-// deletes. It commits each batch's records before the next batch, stops
-// between batches when ctx ends, and records per-object failures without
-// stopping.
+// deletes, and last writes anchors back into AD (writeAnchors). It commits
+// each batch's records before the next batch, stops between batches when
+// ctx ends, and records per-object failures without stopping.
 func (r *run) apply() error {
 	r.attempted = make(map[string]bool)
 	r.failed = make(map[string]bool)
@@ -45,7 +45,10 @@ func (r *run) apply() error {
 	if err := r.applyRefs(byOp); err != nil {
 		return err
 	}
-	return r.applyDeletes(byOp[OpDelete])
+	if err := r.applyDeletes(byOp[OpDelete]); err != nil {
+		return err
+	}
+	return r.writeAnchors()
 }
 
 // send applies one batch of writes (already at most the batch size) and

@@ -711,3 +711,36 @@ func TestMemberAddRefusedWholeIsSplit(t *testing.T) {
 		t.Errorf("a full run afterwards planned %d changes", full.Counts.Planned)
 	}
 }
+
+// TestGroupMailNicknameIsTheTargets: the engine never syncs a group's
+// mailNickname (the Entra target keeps the anchor there), so a group whose
+// ms-DS-ConsistencyGuid or Exchange alias changes after export keeps its
+// anchor, with a warning, and full runs find no drift.
+func TestGroupMailNicknameIsTheTargets(t *testing.T) {
+	env := newTestEnv(t)
+	seedCompany(env.src)
+	env.src.edit(guid(20), func(o *SourceObject) { o.MailNickname = "leads-alias" })
+	env.run(RunOptions{})
+	for _, w := range env.tgt.takeWrites() {
+		if _, has := w.Attributes[AttrMailNickname]; w.Kind == KindGroup && has {
+			t.Errorf("group write %s %s carries mailNickname %q: the Target owns it", w.Op, w.Anchor, w.Attributes[AttrMailNickname])
+		}
+	}
+	leads := env.tgt.byName("Leads")
+	env.src.edit(guid(20), func(o *SourceObject) {
+		o.ConsistencyGUID = []byte("a new consistency")
+		o.MailNickname = "leads-renamed"
+	})
+	for _, kind := range []RunKind{RunDelta, RunFull, RunFull} {
+		s := env.run(RunOptions{Kind: kind})
+		if w := env.tgt.takeWrites(); len(w) != 0 || s.Counts.Planned != 0 || s.Counts.Drifted != 0 {
+			t.Errorf("%s run after the group's anchor source changed: %d planned, %d drifted, writes %+v; want nothing", kind, s.Counts.Planned, s.Counts.Drifted, w)
+		}
+		if w, ok := warning(s, WarnAnchorKept); kind == RunFull && (!ok || !slices.Contains(w.Objects, "Leads")) {
+			t.Errorf("%s run: warnings %+v, want anchor-kept for Leads", kind, s.Warnings)
+		}
+	}
+	if now := env.tgt.byName("Leads"); now == nil || now.ID != leads.ID || now.Anchor != leads.Anchor {
+		t.Errorf("Leads is now %+v, want the same object %s with anchor %s", now, leads.ID, leads.Anchor)
+	}
+}

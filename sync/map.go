@@ -90,7 +90,9 @@ func newMapper(cfg Config, t Tenant) (*mapper, error) {
 		}
 	}
 	slices.Sort(m.userAttrs)
-	m.groupAttrs = []string{AttrDescription, AttrDisplayName, AttrMailNickname}
+	// A group's mailNickname is the Target's: Graph requires one, and the
+	// Entra target keeps the group's anchor there (GroupAnchorNickname).
+	m.groupAttrs = []string{AttrDescription, AttrDisplayName}
 	m.setConnector(cfg.AD.BindUser)
 
 	domains := slices.Sorted(func(yield func(string) bool) {
@@ -433,21 +435,12 @@ func (m *mapper) isQuarantineUPN(upn string) bool {
 // mapGroup computes a security group's Entra attributes; members are
 // resolved later. Graph creates it with securityEnabled true and
 // mailEnabled false (https://learn.microsoft.com/graph/api/group-post-groups).
+// Its mailNickname is not synced: the Target chooses it (the Entra target
+// keeps the anchor there), so Exchange's alias in AD is not used.
 func (m *mapper) mapGroup(o *SourceObject, anchor string, w *warnings) *entry {
-	e := &entry{anchor: anchor, kind: KindGroup, obj: o, attrs: make(Attributes, 3)}
+	e := &entry{anchor: anchor, kind: KindGroup, obj: o, attrs: make(Attributes, len(m.groupAttrs))}
 	e.attrs[AttrDisplayName] = m.displayName(o, w)
 	e.attrs[AttrDescription] = value(w, o, AttrDescription, o.Description)
-	nick := sanitizeMailNickname(cleanOnly(o.MailNickname))
-	if nick == "" {
-		nick = sanitizeMailNickname(cleanOnly(o.SAMAccountName))
-	}
-	if nick == "" {
-		nick = sanitizeMailNickname(cleanOnly(leafOf(o.DN)))
-	}
-	if nick == "" {
-		nick = "g" + strings.ReplaceAll(o.GUID.String(), "-", "")[:12]
-	}
-	e.attrs[AttrMailNickname] = nick
 	if o.Mail != "" {
 		w.add(WarnMailDropped, "mail-enabled security groups are created without mail: Graph cannot create them mail-enabled", o.Name())
 	}

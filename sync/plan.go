@@ -23,6 +23,10 @@ const (
 	OpAddMembers    ChangeOp = "add-members"
 	OpRemoveMembers ChangeOp = "remove-members"
 	OpDelete        ChangeOp = "delete"
+	// OpWriteAnchor is not in plans: it names, in an [ObjectError], the
+	// write-back of a user's anchor into ms-DS-ConsistencyGuid in AD
+	// ([AnchorWriter]), after the Entra writes.
+	OpWriteAnchor ChangeOp = "write-anchor"
 )
 
 // Change is one planned change to one Entra object.

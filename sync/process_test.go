@@ -13,17 +13,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entrasync/entrasync/ad/adtest"
 )
 
 // The test binary doubles as the other process of the cross-process
 // tests: with ENTRASYNC_SYNC_HELPER set, TestMain runs a helper instead of
-// the tests.
+// the tests. Otherwise it runs the tests and then stops the Samba DC the
+// integration tests started (adtest.Main).
 const helperEnv = "ENTRASYNC_SYNC_HELPER"
 
 func TestMain(m *testing.M) {
 	switch os.Getenv(helperEnv) {
 	case "":
-		os.Exit(m.Run())
+		adtest.Main(m)
 	case "lock":
 		helperLock(os.Getenv("ENTRASYNC_SYNC_PATH"))
 	case "store-writer":

@@ -80,7 +80,10 @@ type Counts struct {
 	MembersRemoved int `json:"membersRemoved"`
 	Unchanged      int `json:"unchanged"`
 	Drifted        int `json:"drifted"` // objects whose cloud edits were overwritten
-	Errors         int `json:"errors"`  // objects that failed
+	// AnchorsWritten counts the users whose anchor was written back into
+	// ms-DS-ConsistencyGuid (see [AnchorWriter]).
+	AnchorsWritten int `json:"anchorsWritten,omitempty"`
+	Errors         int `json:"errors"` // objects that failed
 }
 
 // MaxRunErrors is how many per-object errors a RunSummary keeps; ErrorCount

@@ -201,7 +201,8 @@ type ObjectError struct {
 	Object string   `json:"object"` // UPN or name, for people
 	Op     ChangeOp `json:"op"`
 	// Code classes the error: conflict, throttled, not-found,
-	// invalid-value, denied, reference, error.
+	// invalid-value, denied, reference, error; write-back for a failed
+	// write of the anchor into AD (Op OpWriteAnchor).
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// Attempts counts consecutive failed runs; Since is the first.

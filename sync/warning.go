@@ -30,6 +30,7 @@ const (
 	WarnMailDropped    = "mail-not-synced"      // mail-enabled security group created without mail
 	WarnDeletesHeld    = "deletes-withheld"     // a partial import: no deletes derived
 	WarnNotOurs        = "not-ours"             // a cloud object entrasync did not create is in the way
+	WarnWriteBack      = "anchor-write-back"    // ms-DS-ConsistencyGuid could not be written back
 )
 
 const maxWarningObjects = 20
