@@ -407,7 +407,13 @@ type RunSummary struct {
 // but did not fail it.
 type Warning struct {
 	Message string   // "37 users got an .onmicrosoft.com UPN: suffix corp.local is not verified"
+	Count   int      // how many objects it concerns; 0 when not counted
 	Objects []string // some of the objects concerned
+	// UPNSuffix is set when the warning is that users on this UPN suffix
+	// got a UPN on the tenant's initial domain, because the suffix is not
+	// a verified domain. The screens then word it themselves, with the
+	// fix, once per suffix.
+	UPNSuffix string
 }
 
 // Op is the kind of a planned change.

@@ -359,7 +359,11 @@ func newFake() *fakeBackend {
 		},
 		summary: RunSummary{ID: "run-1", Status: "success", Started: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC),
 			Duration: 75 * time.Second, Imported: 42, Created: 42, Updated: 0, Errors: 0,
-			Warnings: []Warning{{Message: "1 contact cannot be created through Graph", Objects: []string{"CN=Vendor,OU=Sales"}}}},
+			Warnings: []Warning{
+				{Message: "UPN suffix corp.example.com is not a verified domain: users get <mailNickname>@contoso.onmicrosoft.com (2 objects)",
+					Count: 2, Objects: []string{"bob@corp.example.com", "eve@corp.example.com"}, UPNSuffix: "corp.example.com"},
+				{Message: "1 contact cannot be created through Graph", Objects: []string{"CN=Vendor,OU=Sales"}},
+			}},
 		blocked: make(chan struct{}),
 	}
 }

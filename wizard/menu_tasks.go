@@ -38,7 +38,7 @@ func (m *menu) syncNow(ctx context.Context, kind SyncKind) (nav, error) {
 		}
 		parts := []string{renderRunSummary(sum)}
 		if len(sum.Warnings) > 0 {
-			parts = append(parts, section(st, "Warnings", st.warn.Render(bullets(w, warningLines(sum.Warnings)...))))
+			parts = append(parts, section(st, "Warnings", st.warn.Render(bullets(w, warningLines(sum.Warnings, m.cfg.Entra.InitialDomain, nil)...))))
 		}
 		if sum.Errors > 0 {
 			parts = append(parts, wrap("Run history and errors lists the objects that failed and why.", w))

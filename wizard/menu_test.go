@@ -84,7 +84,9 @@ func TestMenuTasks(t *testing.T) {
 		"sync now": {
 			input:     []string{"1", ""},
 			wantCalls: []string{"Sync[delta]"},
-			wantOut:   []string{"Sync: importing", "Sync: exporting", "success, delta sync, 1m15s", "1 contact cannot be created through Graph"},
+			wantOut: []string{"Sync: importing", "Sync: exporting", "success, delta sync, 1m15s", "1 contact cannot be created through Graph",
+				"• 2 users on corp.example.com (bob@corp.example.com, eve@corp.example.com) got\n  a UPN on contoso.onmicrosoft.com"},
+			notOut: []string{"<mailNickname>"},
 		},
 		"full sync fails": {
 			input: []string{"2", ""},

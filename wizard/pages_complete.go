@@ -54,34 +54,82 @@ func (s *setup) completeBody(st *styles, w int) string {
 	return strings.Join(parts, "\n\n")
 }
 
-// warnings are the setup's and the initial sync's warnings, and why users
-// on unverified suffixes got an .onmicrosoft.com UPN.
+// warnings are the setup's and the initial sync's warnings. Each fact
+// is said once: when the initial sync ran, its own warnings say which
+// users got a UPN on the initial domain (counted by the engine); when it
+// did not, the UPN suffix page's report says which will.
 func (s *setup) warnings() []string {
 	out := append([]string(nil), s.result.Setup.Warnings...)
+	examples := map[string]string{}
 	if s.report != nil {
-		for _, u := range unmatchedSuffixes(*s.report) {
-			out = append(out, fmt.Sprintf("%s on %s got a UPN on %s (e.g. %s), because %s is not a verified "+
-				"domain in Entra. Verify it there, or move the users to a verified suffix; the next sync renames them.",
-				plural(u.Users, "user", "users"), u.Name, s.tenant.InitialDomain, or(u.ExampleEntra, "mailNickname@"+s.tenant.InitialDomain), u.Name))
+		for _, u := range s.report.Suffixes {
+			examples[strings.ToLower(u.Name)] = u.ExampleEntra
 		}
 	}
 	if sum := s.result.InitialSync; sum != nil {
-		out = append(out, warningLines(sum.Warnings)...)
+		return append(out, warningLines(sum.Warnings, s.tenant.InitialDomain, examples)...)
+	}
+	if s.report != nil {
+		for _, u := range unmatchedSuffixes(*s.report) {
+			f := upnFallback{suffix: u.Name, users: u.Users, example: u.ExampleEntra}
+			out = append(out, f.text(s.tenant.InitialDomain, false))
+		}
 	}
 	return out
 }
 
-// warningLines renders run warnings with a few of their objects.
-func warningLines(ws []Warning) []string {
+// upnFallback is a UPN suffix whose users get a UPN on the tenant's
+// initial domain, because the suffix is not a verified domain.
+type upnFallback struct {
+	suffix  string
+	users   int
+	objects []string // some of the users, as AD names them
+	example string   // what one of them is called in Entra
+}
+
+// text says what happened (done) or will happen to the users, why, and
+// what to do about it.
+func (f upnFallback) text(initialDomain string, done bool) string {
+	who := plural(f.users, "user", "users") + " on " + f.suffix
+	if len(f.objects) > 0 {
+		who += " (" + someOf(f.objects, f.users) + ")"
+	}
+	what := " will get a UPN on " + initialDomain
+	if done {
+		what = " got a UPN on " + initialDomain
+	}
+	if f.example != "" {
+		what += ", e.g. " + f.example + ","
+	}
+	return who + what + " because " + f.suffix + " is not a verified domain in Entra. " +
+		"Verify it there, or move the users to a verified suffix; the next sync renames them."
+}
+
+// someOf names a few of objects, and how many more there are of total.
+func someOf(objects []string, total int) string {
+	shown := objects[:min(3, len(objects))]
+	s := strings.Join(shown, ", ")
+	if more := max(total, len(objects)) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// warningLines renders run warnings with a few of their objects; a UPN
+// fallback in the wizard's words, with its example in Entra from
+// examples (by lower-case suffix) when known.
+func warningLines(ws []Warning, initialDomain string, examples map[string]string) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
+		if w.UPNSuffix != "" {
+			f := upnFallback{suffix: w.UPNSuffix, users: max(w.Count, len(w.Objects)), objects: w.Objects,
+				example: examples[strings.ToLower(w.UPNSuffix)]}
+			out[i] = f.text(initialDomain, true)
+			continue
+		}
 		out[i] = w.Message
 		if len(w.Objects) > 0 {
-			shown := w.Objects[:min(3, len(w.Objects))]
-			out[i] += ": " + strings.Join(shown, ", ")
-			if len(w.Objects) > len(shown) {
-				out[i] += fmt.Sprintf(" and %d more", len(w.Objects)-len(shown))
-			}
+			out[i] += ": " + someOf(w.Objects, len(w.Objects))
 		}
 	}
 	return out

@@ -85,7 +85,7 @@ func TestSetupExpressAccessible(t *testing.T) {
 		"corp.example.com",
 		"Create the AD connector account: done",
 		"== Step 8 of 8: Complete ==",
-		"2 users on corp.example.com got a UPN on contoso.onmicrosoft.com",
+		"2 users on corp.example.com (bob@corp.example.com, eve@corp.example.com) got",
 		"1 contact cannot be created through Graph: CN=Vendor,OU=Sales",
 		"The systemd unit entrasync.service runs the engine",
 	} {
@@ -333,6 +333,57 @@ func TestSetupMoveConflicts(t *testing.T) {
 			}
 			if t.Failed() {
 				t.Logf("output:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCompleteSaysEachFactOnce: the Complete page says once which users
+// got (or, without an initial sync, will get) a UPN on the initial domain,
+// in the wizard's words with examples, never also in the engine's.
+func TestCompleteSaysEachFactOnce(t *testing.T) {
+	got := "2 users on corp.example.com (bob@corp.example.com, eve@corp.example.com) got a UPN on contoso.onmicrosoft.com, " +
+		"e.g. bob@contoso.onmicrosoft.com, because corp.example.com is not a verified domain in Entra. " +
+		"Verify it there, or move the users to a verified suffix; the next sync renames them."
+	will := "2 users on corp.example.com will get a UPN on contoso.onmicrosoft.com, e.g. bob@contoso.onmicrosoft.com, because " +
+		"corp.example.com is not a verified domain in Entra."
+	tests := []struct {
+		name  string
+		edit  func(*fakeBackend)
+		ready []string
+		want  []string
+		count int // sentences about corp.example.com on the Complete page
+	}{
+		{"the initial sync reports it", nil, linesReady, []string{got}, 1},
+		{"no initial sync", nil, []string{"n", ""}, []string{will}, 1},
+		{"the initial sync finds no such user", func(b *fakeBackend) { b.summary.Warnings = b.summary.Warnings[1:] }, linesReady, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newFake()
+			if tt.edit != nil {
+				tt.edit(b)
+			}
+			input := slices.Concat(linesWelcome, linesExpress, linesEntra, linesAD, linesUPN, tt.ready)
+			_, out, err := runLines(t, b, nil, input...)
+			if err != nil {
+				t.Fatalf("RunSetup: %v\noutput:\n%s", err, out)
+			}
+			_, complete, ok := strings.Cut(out, "== Step 8 of 8: Complete ==")
+			if !ok {
+				t.Fatalf("no Complete page:\n%s", out)
+			}
+			flat := strings.ReplaceAll(complete, "\n  ", " ")
+			for _, w := range tt.want {
+				if !strings.Contains(flat, w) {
+					t.Errorf("Complete lacks %q:\n%s", w, complete)
+				}
+			}
+			if n := strings.Count(flat, "corp.example.com is not a verified domain"); n != tt.count {
+				t.Errorf("Complete says %d times that corp.example.com is not verified, want %d:\n%s", n, tt.count, complete)
+			}
+			if strings.Contains(flat, "<mailNickname>") {
+				t.Errorf("Complete holds the engine's wording too:\n%s", complete)
 			}
 		})
 	}

@@ -149,6 +149,13 @@ func TestSetupSyncUninstall(t *testing.T) {
 	if _, ok := w.srv.UserByUPN(sam("lou") + "@" + w.srv.InitialDomain); !ok {
 		t.Errorf("Lou is not in Entra under %s@%s", sam("lou"), w.srv.InitialDomain)
 	}
+	// The engine's warning about Lou names the suffix, so the wizard says
+	// it once, in its words.
+	if !slices.ContainsFunc(sum.Warnings, func(x wizard.Warning) bool {
+		return strings.EqualFold(x.UPNSuffix, adtest.LocalSuffix) && x.Count == 1 && slices.Contains(x.Objects, sam("lou")+"@"+adtest.LocalSuffix)
+	}) {
+		t.Errorf("initial sync warnings: got %+v, want one about Lou on %s with its suffix", sum.Warnings, adtest.LocalSuffix)
+	}
 	if !slices.ContainsFunc(w.srv.Groups(), func(g entratest.Object) bool { return g.String("displayName") == "Team" && len(g.Members) == 1 }) {
 		t.Error("the group Team with its member is not in Entra")
 	}

@@ -100,9 +100,28 @@ func runSummary(s sync.RunSummary) wizard.RunSummary {
 		if w.Count > 1 {
 			msg = fmt.Sprintf("%s (%d objects)", msg, w.Count)
 		}
-		out.Warnings = append(out.Warnings, wizard.Warning{Message: msg, Objects: w.Objects})
+		out.Warnings = append(out.Warnings, wizard.Warning{Message: msg, Count: w.Count, Objects: w.Objects, UPNSuffix: fallbackSuffix(w)})
 	}
 	return out
+}
+
+// fallbackSuffix returns the UPN suffix of the engine's warning that users
+// on it got a UPN on the initial domain ("UPN suffix corp.local is not a
+// verified domain: users get <mailNickname>@..."), so the wizard says it
+// once, in its own words; "" for any other warning.
+func fallbackSuffix(w sync.Warning) string {
+	if w.Code != sync.WarnUPNFallback {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(w.Message, "UPN suffix ")
+	if !ok {
+		return ""
+	}
+	suffix, _, ok := strings.Cut(rest, " is not a verified domain")
+	if !ok || suffix == "" || strings.ContainsAny(suffix, " :") {
+		return ""
+	}
+	return suffix
 }
 
 // runStatus says how a run ended, in the wizard's words.

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -34,7 +35,9 @@ func TestRunSummary(t *testing.T) {
 			in.ID, in.Started, in.Duration = "r1", start, 3*time.Second
 			in.Counts = sync.Counts{Imported: 10, Created: 2, Adopted: 1, Updated: 3, Deleted: 1, Errors: 2}
 			in.ErrorCount = 2
-			in.Warnings = []sync.Warning{{Code: sync.WarnUPNFallback, Message: "UPN suffix corp.local is not verified", Count: 3, Objects: []string{"a", "b"}},
+			in.Warnings = []sync.Warning{
+				{Code: sync.WarnUPNFallback, Message: "UPN suffix corp.local is not a verified domain: users get <mailNickname>@contoso.onmicrosoft.com",
+					Count: 3, Objects: []string{"a", "b"}},
 				{Code: sync.WarnNotCreatable, Message: "contacts cannot be created", Count: 1}}
 			got := runSummary(in)
 			if got.Kind != tt.kind || got.Status != tt.status {
@@ -44,10 +47,32 @@ func TestRunSummary(t *testing.T) {
 				got.Updated != 3 || got.Deleted != 1 || got.Errors != 2 {
 				t.Errorf("counts: got %+v", got)
 			}
-			want := []wizard.Warning{{Message: "UPN suffix corp.local is not verified (3 objects)", Objects: []string{"a", "b"}}, {Message: "contacts cannot be created"}}
-			if len(got.Warnings) != 2 || got.Warnings[0].Message != want[0].Message || !slices.Equal(got.Warnings[0].Objects, want[0].Objects) ||
-				got.Warnings[1].Message != want[1].Message {
+			want := []wizard.Warning{
+				{Message: "UPN suffix corp.local is not a verified domain: users get <mailNickname>@contoso.onmicrosoft.com (3 objects)",
+					Count: 3, Objects: []string{"a", "b"}, UPNSuffix: "corp.local"},
+				{Message: "contacts cannot be created", Count: 1}}
+			if !reflect.DeepEqual(got.Warnings, want) {
 				t.Errorf("warnings: got %+v, want %+v", got.Warnings, want)
+			}
+		})
+	}
+}
+
+func TestFallbackSuffix(t *testing.T) {
+	tests := []struct {
+		name string
+		in   sync.Warning
+		want string
+	}{
+		{"unverified suffix", sync.Warning{Code: sync.WarnUPNFallback, Message: "UPN suffix corp.local is not a verified domain: users get <mailNickname>@x"}, "corp.local"},
+		{"characters Graph refuses", sync.Warning{Code: sync.WarnUPNFallback, Message: "UPN has characters Graph refuses: users get <mailNickname>@x"}, ""},
+		{"no usable UPN", sync.Warning{Code: sync.WarnUPNFallback, Message: "no usable UPN: users get <mailNickname>@x"}, ""},
+		{"another code", sync.Warning{Code: sync.WarnDrift, Message: "UPN suffix corp.local is not a verified domain"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fallbackSuffix(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
