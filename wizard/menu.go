@@ -21,6 +21,9 @@ func RunMenu(ctx context.Context, b Backend, opts Options) error {
 		return err
 	}
 	m := newMenu(o.kit(), b, cfg)
+	if opts.Answers != nil {
+		m.admin = opts.Answers.Admin
+	}
 	return o.drive(ctx, m.run, false)
 }
 
@@ -64,6 +67,8 @@ type menu struct {
 	cfg     sync.Config
 	lastRun *RunSummary
 	choice  menuTask
+	// admin fills in the Connect to AD DS page (Options.Answers.Admin).
+	admin Credentials
 }
 
 // newMenu returns the task menu over b for the saved configuration cfg.

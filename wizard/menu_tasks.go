@@ -385,6 +385,7 @@ func (m *menu) adminSetup() *setup {
 	s := newSetup(m.kit, m.b, AnswersFromConfig(m.cfg))
 	s.a.AD = ADConnection{Host: m.cfg.AD.Host, Port: m.cfg.AD.Port, Transport: or(m.cfg.AD.Transport, TransportLDAPS), CAFile: m.cfg.AD.CAFile}
 	s.tenant = Tenant{ID: m.cfg.Entra.TenantID, InitialDomain: m.cfg.Entra.InitialDomain}
+	s.a.Admin = m.admin
 	s.inMenu = true
 	return s
 }

@@ -243,6 +243,32 @@ func TestMenuUninstall(t *testing.T) {
 	}
 }
 
+// TestMenuAdminFromAnswers: the administrator given in Options.Answers
+// (the demo's) fills in the Connect to AD DS page of the menu's tasks.
+func TestMenuAdminFromAnswers(t *testing.T) {
+	b := newMenuFake()
+	a := DefaultAnswers()
+	a.Admin = Credentials{User: `CORP\demo-admin`, Password: "not-a-real-password"}
+	input := slices.Concat([]string{"8", "", "y", "", // Rotate credentials; confirm
+		"", "", "", // Entra: sign in; continue as the admin
+		"", "", "", "", "", ""}, // AD: every value as given
+		menuExit)
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := RunMenu(ctx, b, Options{In: strings.NewReader(strings.Join(input, "\n") + "\n"), Out: &out,
+		Accessible: true, Now: fixedNow, Interrupts: make(chan os.Signal), Answers: &a})
+	if err != nil {
+		t.Fatalf("RunMenu: %v\noutput:\n%s", err, out.String())
+	}
+	if !slices.Contains(b.called(), `CheckAD[dc1.corp.example.com 0 ldaps CORP\demo-admin]`) || !slices.Contains(b.called(), "RotateCredentials") {
+		t.Errorf("calls: got %q, want CheckAD as CORP\\demo-admin, then RotateCredentials", b.called())
+	}
+	if strings.Contains(out.String(), "Error:") {
+		t.Errorf("output holds an error:\n%s", out.String())
+	}
+}
+
 func TestMenuUninstallDeclined(t *testing.T) {
 	b := newMenuFake()
 	out, err := runMenuLines(t, b, slices.Concat([]string{"10", "", "n", ""}, menuExit)...)

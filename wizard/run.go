@@ -34,7 +34,9 @@ type Options struct {
 	Accessible bool
 	// NoColor draws without colour. See [NoColorFromEnv].
 	NoColor bool
-	// Answers are the initial answers; nil means [DefaultAnswers].
+	// Answers are setup's initial answers; nil means [DefaultAnswers].
+	// The task menu takes only the administrator (Admin) from them, to
+	// fill in the Connect to AD DS page of the tasks that need one.
 	Answers *Answers
 	// Interrupts delivers Ctrl-C in accessible mode while a task runs
 	// (the full-screen UI reads it as a key); nil subscribes to
