@@ -291,6 +291,9 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 			return nil, c.opError("DirSync", nc, err)
 		}
 		if got == nil {
+			if err := c.lostConnection("DirSync", nc); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("ad: DirSync %s: the DC returned no DirSync control: does it support DirSync (1.2.840.113556.1.4.841)?", nc)
 		}
 		cookie = got.Cookie

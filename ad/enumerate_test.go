@@ -251,6 +251,27 @@ func TestEnumeratePagesForReal(t *testing.T) {
 	}
 }
 
+// TestEnumerateConnectionLostBetweenPages closes the connection while a
+// page is read, as a DC restart does: go-ldap then ends the next page with
+// no entry and no error, which must not pass for the end of the directory.
+func TestEnumerateConnectionLostBetweenPages(t *testing.T) {
+	_, c := admin(t)
+	seen := 0
+	_, err := c.Enumerate(context.Background(), EnumerateOptions{Scope: Scope{Include: []string{adtest.PeopleOU}}, Kinds: []Kind{KindUser}, PageSize: 2},
+		func(Object) error {
+			if seen++; seen == 3 {
+				c.conn.Close()
+			}
+			return nil
+		})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("Enumerate after the connection closed at entry 3 of 10: err = %v, want ErrUnreachable", err)
+	}
+	if seen >= 10 {
+		t.Errorf("%d entries seen after the connection closed, want fewer than 10", seen)
+	}
+}
+
 func TestEnumerateCriticalSystemObjects(t *testing.T) {
 	dc, c := admin(t)
 	got, _ := collect(t, c, EnumerateOptions{Scope: Scope{Include: []string{"CN=Users," + dc.BaseDN}}})

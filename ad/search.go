@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-ldap/ldap/v3"
@@ -85,10 +86,36 @@ func (c *Client) pagedSearch(ctx context.Context, req *ldap.SearchRequest, pageS
 		if err := resp.Err(); err != nil {
 			return pages, c.opError("search", req.BaseDN, err)
 		}
+		if last == nil {
+			// go-ldap ends a search on a closed connection with neither
+			// entries nor an error: without this check a DC restarted
+			// between two pages would look like the end of the directory.
+			if err := c.lostConnection("search", req.BaseDN); err != nil {
+				return pages, err
+			}
+			if pages > 0 {
+				return pages, fmt.Errorf("ad: search %s: page %d came back without the paged-results control, so the search may have ended early: run it again", req.BaseDN, pages+1)
+			}
+		}
 		pages++
 		if last == nil || len(last.Cookie) == 0 {
 			return pages, nil
 		}
 		cookie = last.Cookie
 	}
+}
+
+// lostConnection returns a ConnError when the connection to the DC has
+// closed, nil otherwise. go-ldap's SearchAsync on a closed connection
+// ends with no entries and no error; callers check here before taking
+// such an ending for a complete answer.
+func (c *Client) lostConnection(op, dn string) error {
+	if !c.conn.IsClosing() {
+		return nil
+	}
+	if dn == "" {
+		dn = "(the rootDSE)"
+	}
+	return &ConnError{Addr: c.addr, Reason: fmt.Sprintf("the connection was lost during %s %s (the DC closed it or restarted): run again once the DC answers", op, dn),
+		Err: ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed"))}
 }
