@@ -3,6 +3,7 @@ package ad
 import (
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -236,12 +237,15 @@ func (c *Client) opError(op, dn string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if dn == "" {
+		dn = "(the rootDSE)"
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &ConnError{Addr: c.addr, Reason: fmt.Sprintf("the connection was lost during %s %s (the DC closed it or restarted): run again once the DC answers", op, dn), Err: err}
+	}
 	var le *ldap.Error
 	if !errors.As(err, &le) {
 		return fmt.Errorf("ad: %s %s: %w", op, dn, err)
-	}
-	if dn == "" {
-		dn = "(the rootDSE)"
 	}
 	if le.ResultCode == ldap.ErrorNetwork {
 		reason := fmt.Sprintf("the connection was lost during %s %s: %s", op, dn, errText(le))
