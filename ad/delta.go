@@ -265,24 +265,21 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 		if c.trace != nil {
 			c.trace(req)
 		}
-		rctx, cancel := context.WithCancel(ctx)
-		resp := c.conn.SearchAsync(rctx, req, 64)
+		// The round is read whole before fn sees it: fn reads each object
+		// back from the DC, and go-ldap's reader blocks on a search nobody
+		// drains, so a read in the middle of the round would never get
+		// its answer. A round holds only the changed attributes, at most
+		// dirSyncMaxBytes on AD.
+		var round []*ldap.Entry
 		var got *ldap.ControlDirSync
-		var cbErr error
+		resp := c.conn.SearchAsync(ctx, req, 64)
 		for resp.Next() {
-			if e := resp.Entry(); e != nil && cbErr == nil {
-				cbErr = fn(e)
-				if cbErr != nil {
-					cancel()
-				}
+			if e := resp.Entry(); e != nil {
+				round = append(round, e)
 			}
 			if d, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypeDirSync).(*ldap.ControlDirSync); ok {
 				got = d
 			}
-		}
-		cancel()
-		if cbErr != nil {
-			return nil, cbErr
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("ad: DirSync %s: %w", nc, err)
@@ -295,6 +292,11 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 				return nil, err
 			}
 			return nil, fmt.Errorf("ad: DirSync %s: the DC returned no DirSync control: does it support DirSync (1.2.840.113556.1.4.841)?", nc)
+		}
+		for _, e := range round {
+			if err := fn(e); err != nil {
+				return nil, err
+			}
 		}
 		cookie = got.Cookie
 		if got.Flags == 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -222,4 +223,35 @@ func (cur Cursor) scopeNC() string {
 		return k
 	}
 	return ""
+}
+
+// TestDeltaManyChanges makes more changes than go-ldap buffers for one
+// search (64) in one DirSync round. Each change is read back in full from
+// the DC; reading it while the round was still streaming deadlocked the
+// connection, so the round must be read whole first.
+func TestDeltaManyChanges(t *testing.T) {
+	dc, c := admin(t)
+	ou := dc.NewOU(t, "delta many")
+	opts := DeltaOptions{Scope: Scope{Include: []string{ou}}}
+	cur, err := c.BeginDelta(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	dc.SeedUsers(t, ou, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	users := 0
+	_, st, err := c.Changes(ctx, cur, opts, func(ch Change) error {
+		if ch.Object.Kind == KindUser && ch.InScope && ch.Object.DisplayName != "" {
+			users++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Changes after %d new users: %v", n, err)
+	}
+	if users != n || st.Mode != ModeDirSync {
+		t.Errorf("got %d users read back in full in mode %s, want %d by DirSync", users, st.Mode, n)
+	}
 }

@@ -45,9 +45,10 @@ func (c *Client) readEntry(ctx context.Context, dn string, attrs []string, contr
 }
 
 // pagedSearch runs req with the paged-results control (RFC 2696), page by
-// page, and hands each entry to fn as it arrives: never more than one page
-// in memory. It returns the number of pages. AD caps an unpaged search at
-// MaxPageSize (1,000) entries; Samba does not, so tests check that the
+// page, and hands each entry of a page to fn once the page is read: never
+// more than one page in memory. It returns the number of pages. AD caps
+// an unpaged search at MaxPageSize (1,000) entries; Samba does not, so
+// tests check that the
 // control goes out with every request (see Client.trace).
 func (c *Client) pagedSearch(ctx context.Context, req *ldap.SearchRequest, pageSize int, fn func(*ldap.Entry) error) (int, error) {
 	if pageSize <= 0 {
@@ -68,13 +69,16 @@ func (c *Client) pagedSearch(ctx context.Context, req *ldap.SearchRequest, pageS
 		if c.trace != nil {
 			c.trace(&r)
 		}
+		// The whole page is read before fn sees any of it: fn may read
+		// more from the DC (ranged members), and go-ldap's reader blocks
+		// on a search nobody drains, so a nested request would never get
+		// its answer.
 		resp := c.conn.SearchAsync(pctx, &r, pageSize)
+		page := make([]*ldap.Entry, 0, pageSize)
 		var last *ldap.ControlPaging
 		for resp.Next() {
 			if e := resp.Entry(); e != nil {
-				if err := fn(e); err != nil {
-					return pages, err
-				}
+				page = append(page, e)
 			}
 			if ctl, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
 				last = ctl
@@ -95,6 +99,11 @@ func (c *Client) pagedSearch(ctx context.Context, req *ldap.SearchRequest, pageS
 			}
 			if pages > 0 {
 				return pages, fmt.Errorf("ad: search %s: page %d came back without the paged-results control, so the search may have ended early: run it again", req.BaseDN, pages+1)
+			}
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return pages, err
 			}
 		}
 		pages++
