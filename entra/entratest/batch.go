@@ -151,7 +151,7 @@ func (s *Server) batchItem(r *http.Request, parent *call, q batchRequest) reply 
 	if f != nil {
 		entry.Fault = true
 		s.delay(r, f.Delay)
-		if f.Status != 0 {
+		if f.answers() {
 			rep := faultReply(c, f)
 			entry.Status, entry.ErrorCode, entry.Duration = rep.status, errorCode(rep), time.Since(start)
 			s.record(entry)

@@ -25,6 +25,13 @@ type Fault struct {
 	// Code and Message are the Graph error code and message; empty means
 	// the usual one for Status (TooManyRequests, serviceNotAvailable...).
 	Code, Message string
+	// Body and ContentType, when either is set, make the answer raw: Body
+	// as is (empty for no body), labelled ContentType (application/json
+	// when empty), with Status or 200 OK. They stand in for answers
+	// Graph does not give (an HTML page from a proxy, a JSON null, a next
+	// link that repeats) to test how a client copes. In a $batch item the
+	// body is a JSON string labelled text/plain.
+	Body, ContentType string
 	// RetryAfter, when not 0, is sent as the Retry-After header (whole
 	// seconds, rounded up).
 	RetryAfter time.Duration
@@ -136,8 +143,25 @@ func defaultFaultCode(status int) (code, msg string) {
 	return "generalException", http.StatusText(status)
 }
 
+// answers reports whether the fault answers instead of the operation.
+func (f *Fault) answers() bool { return f.Status != 0 || f.raw() }
+
+// raw reports whether the fault answers Body as is.
+func (f *Fault) raw() bool { return f.Body != "" || f.ContentType != "" }
+
 // faultReply renders a Graph fault answer.
 func faultReply(c *call, f *Fault) reply {
+	if f.raw() {
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {ct}}, body: rawText(f.Body)}
+	}
 	code, msg := defaultFaultCode(f.Status)
 	if f.Code != "" {
 		code = f.Code

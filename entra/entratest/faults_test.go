@@ -161,3 +161,66 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultRawAnswer checks that a fault with Body or ContentType answers
+// them as is, in place of the operation, and in a $batch item as a string.
+func TestFaultRawAnswer(t *testing.T) {
+	tests := []struct {
+		name       string
+		fault      Fault
+		path       string
+		wantStatus int
+		wantType   string
+		wantBody   string
+	}{
+		{
+			name:       "html error page",
+			fault:      Fault{Path: "/v1.0/users", Status: http.StatusBadGateway, ContentType: "text/html", Body: "<html><body>Bad Gateway</body></html>"},
+			path:       "/users",
+			wantStatus: http.StatusBadGateway,
+			wantType:   "text/html",
+			wantBody:   "<html><body>Bad Gateway</body></html>",
+		},
+		{
+			name:       "empty body",
+			fault:      Fault{Path: "/v1.0/domains", ContentType: "application/json"},
+			path:       "/domains",
+			wantStatus: http.StatusOK,
+			wantType:   "application/json",
+		},
+		{
+			name:       "json null, labelled json by default",
+			fault:      Fault{Path: "/v1.0/groups", Body: "null"},
+			path:       "/groups",
+			wantStatus: http.StatusOK,
+			wantType:   "application/json",
+			wantBody:   "null",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t)
+			c := syncApp(t, s)
+			s.InjectFault(tt.fault)
+			r := c.do(http.MethodGet, tt.path, nil)
+			if r.status != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", r.status, tt.wantStatus)
+			}
+			if got := r.header.Get("Content-Type"); got != tt.wantType {
+				t.Errorf("Content-Type: got %q, want %q", got, tt.wantType)
+			}
+			if string(r.raw) != tt.wantBody {
+				t.Errorf("body: got %q, want %q", r.raw, tt.wantBody)
+			}
+		})
+	}
+	t.Run("batch item", func(t *testing.T) {
+		s := newServer(t)
+		c := syncApp(t, s)
+		s.InjectFault(Fault{Path: "/v1.0/users", Status: http.StatusBadGateway, ContentType: "text/html", Body: "<p>down</p>"})
+		got := responsesByID(t, c.do(http.MethodPost, "/$batch", map[string]any{"requests": []any{item("1", "GET", "/users", nil)}}))
+		if status(got["1"]) != http.StatusBadGateway || got["1"]["body"] != "<p>down</p>" {
+			t.Errorf("batch item: got %v, want status 502 and the body as a string", got["1"])
+		}
+	})
+}

@@ -97,7 +97,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, body []byte)
 			}
 			return
 		}
-		if f.Status != 0 {
+		if f.answers() {
 			rep := faultReply(c, f)
 			entry.Status, entry.ErrorCode = rep.status, errorCode(rep)
 			entry.Duration = time.Since(start)
