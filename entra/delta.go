@@ -48,9 +48,13 @@ func (c *Client) UsersDelta(ctx context.Context, link string, fn func(UserChange
 			QueryParameters: &users.DeltaRequestBuilderGetQueryParameters{Select: userSelect},
 		}
 	}
+	var links pageLinks
 	for {
 		if link != "" {
 			if err := c.checkLink(link); err != nil {
+				return "", fmt.Errorf("entra: %s: %w", ci.op, err)
+			}
+			if err := links.add(link); err != nil {
 				return "", fmt.Errorf("entra: %s: %w", ci.op, err)
 			}
 			b = b.WithUrl(link)
@@ -60,6 +64,9 @@ func (c *Client) UsersDelta(ctx context.Context, link string, fn func(UserChange
 			return "", translate(err, ci)
 		}
 		for _, m := range resp.GetValue() {
+			if m == nil {
+				return "", fmt.Errorf("entra: %s: %w", ci.op, errNullItem)
+			}
 			ch := UserChange{User: userFromModel(m)}
 			ch.Removed, ch.Permanently = removed(m.GetAdditionalData())
 			if err := fn(ch); err != nil {
@@ -88,9 +95,13 @@ func (c *Client) GroupsDelta(ctx context.Context, link string, fn func(GroupChan
 			QueryParameters: &groups.DeltaRequestBuilderGetQueryParameters{Select: append(append([]string{}, groupSelect...), "members")},
 		}
 	}
+	var links pageLinks
 	for {
 		if link != "" {
 			if err := c.checkLink(link); err != nil {
+				return "", fmt.Errorf("entra: %s: %w", ci.op, err)
+			}
+			if err := links.add(link); err != nil {
 				return "", fmt.Errorf("entra: %s: %w", ci.op, err)
 			}
 			b = b.WithUrl(link)
@@ -100,6 +111,9 @@ func (c *Client) GroupsDelta(ctx context.Context, link string, fn func(GroupChan
 			return "", translate(err, ci)
 		}
 		for _, m := range resp.GetValue() {
+			if m == nil {
+				return "", fmt.Errorf("entra: %s: %w", ci.op, errNullItem)
+			}
 			ch := groupChange(m)
 			if err := fn(ch); err != nil {
 				return "", err

@@ -37,28 +37,108 @@ var (
 	// ErrResyncRequired: a delta link expired or is no longer valid; start
 	// a new delta round with an empty link (a full read).
 	ErrResyncRequired = errors.New("entra: delta link expired; a full resync is required")
+	// ErrServerFailed: Graph, or a gateway in front of it, failed to answer
+	// (a 5xx status other than the throttling 503 and 504).
+	ErrServerFailed = errors.New("entra: Microsoft Graph failed")
+	// ErrMalformedAnswer: the answer is not one Graph gives: not JSON, an
+	// empty or null body, a next link that repeats. Something between this
+	// server and Graph (a proxy, a captive portal) may have answered.
+	ErrMalformedAnswer = errors.New("entra: malformed answer from Microsoft Graph")
 )
 
 // GraphError is what Graph said about one failed request, kept for the logs:
-// the HTTP status, Graph's error code and message, and the request id that
-// Microsoft support asks for. It never holds a token.
+// the request, the HTTP status, Graph's error code and message, and the
+// request id that Microsoft support asks for. Code, Message and Target are
+// sanitised (valid UTF-8, no control characters, tokens and secrets
+// redacted, length bounded); it never holds a token.
 type GraphError struct {
-	Status    int    // HTTP status of the request (or of the $batch item)
-	Code      string // Graph error code, e.g. "Request_ResourceNotFound"
-	Message   string // Graph error message
-	Target    string // the property Graph named in error.details[].target, if any
-	RequestID string // innerError.request-id
-	Date      string // innerError.date
+	Method      string // HTTP method of the request, e.g. "GET"; empty for a $batch item
+	Path        string // path of the request, without the query, e.g. "/v1.0/users"
+	Status      int    // HTTP status of the request (or of the $batch item)
+	Code        string // Graph error code, e.g. "Request_ResourceNotFound"
+	Message     string // Graph error message (the status text when Graph gave none)
+	Target      string // the property Graph named in error.details[].target, if any
+	RequestID   string // innerError.request-id
+	Date        string // innerError.date
+	ContentType string // set when the answer was not JSON, e.g. "text/html"
+	header      http.Header
 }
 
-// Error formats the Graph error as "graph <status> <code>: <message>".
+// Error formats the Graph error as "<method> <path>: <status> <text>:
+// <code>: <message> (request-id <id>)", leaving out what is unknown.
 func (e *GraphError) Error() string {
-	s := fmt.Sprintf("graph %d %s: %s", e.Status, e.Code, e.Message)
-	if e.RequestID != "" {
-		s += " (request-id " + e.RequestID + ")"
+	var b strings.Builder
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(strings.TrimSpace(e.Method+" "+e.Path) + ": ")
 	}
-	return s
+	b.WriteString(statusLine(e.Status))
+	if e.Code != "" {
+		b.WriteString(": " + e.Code)
+	}
+	if e.Message != "" && e.Message != http.StatusText(e.Status) {
+		b.WriteString(": " + e.Message)
+	}
+	if e.ContentType != "" {
+		b.WriteString(" (a " + e.ContentType + " answer, not Graph's JSON error)")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request-id " + e.RequestID + ")")
+	}
+	return b.String()
 }
+
+// statusLine is "502 Bad Gateway", or "status 599" for a status without a
+// name.
+func statusLine(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return fmt.Sprintf("%d %s", status, t)
+	}
+	return fmt.Sprintf("status %d", status)
+}
+
+// ServerError reports that Graph, or a gateway in front of it, failed to
+// answer: a 5xx status other than 503 and 504 (which are ThrottledError).
+// It matches ErrServerFailed.
+type ServerError struct {
+	Graph *GraphError
+}
+
+// Error names the request and the status, and what to do.
+func (e *ServerError) Error() string {
+	return "Microsoft Graph failed to answer: " + e.Graph.Error() + "; try again later, and check the Microsoft 365 service health if it persists"
+}
+
+// Is reports whether target is ErrServerFailed.
+func (e *ServerError) Is(target error) bool { return target == ErrServerFailed }
+
+// Unwrap returns the Graph detail.
+func (e *ServerError) Unwrap() error { return graphOrNil(e.Graph) }
+
+// MalformedAnswerError reports an answer that is not one Graph gives for
+// the request: an empty or null body, a body that is not JSON, a body the
+// SDK could not read, or a next link that repeats. It matches
+// ErrMalformedAnswer.
+type MalformedAnswerError struct {
+	Method  string // e.g. "GET"
+	Path    string // e.g. "/v1.0/domains", without the query
+	Status  int    // HTTP status of the answer; 0 when unknown
+	Problem string // what is wrong with the answer
+}
+
+// Error names the request, the status and the problem, and what to check.
+func (e *MalformedAnswerError) Error() string {
+	s := strings.TrimSpace(e.Method + " " + e.Path)
+	if e.Status != 0 {
+		s += " answered " + statusLine(e.Status)
+	}
+	if s != "" {
+		s += ": "
+	}
+	return s + e.Problem + "; this is not an answer Microsoft Graph gives: check the Graph URL in the configuration and any proxy or firewall between this server and Graph"
+}
+
+// Is reports whether target is ErrMalformedAnswer.
+func (e *MalformedAnswerError) Is(target error) bool { return target == ErrMalformedAnswer }
 
 // NotFoundError reports a missing object. It matches ErrNotFound.
 type NotFoundError struct {
@@ -258,15 +338,21 @@ type InvalidRequestError struct {
 	Graph     *GraphError
 }
 
-// Error gives Graph's message and, when known, what to do.
+// Error gives the request, Graph's code and message and, when known, what
+// to do.
 func (e *InvalidRequestError) Error() string {
 	s := "invalid request"
 	if e.Target != "" {
 		s += " (" + e.Target + ")"
 	}
-	if e.Message != "" {
+	switch {
+	case e.Graph != nil:
+		s += ": " + e.Graph.Error()
+	case e.Code != "" && e.Message != "":
+		s += ": " + e.Code + ": " + e.Message
+	case e.Message != "":
 		s += ": " + e.Message
-	} else if e.Code != "" {
+	case e.Code != "":
 		s += ": " + e.Code
 	}
 	if e.Hint != "" {
@@ -318,9 +404,9 @@ type odataBody struct {
 }
 
 // graphErrorFromBody builds a GraphError from a status, headers and an
-// error body (which may be empty or not JSON).
+// error body (which may be empty or not JSON), sanitising what Graph said.
 func graphErrorFromBody(status int, header http.Header, body []byte) *GraphError {
-	ge := &GraphError{Status: status}
+	ge := &GraphError{Status: status, header: header}
 	var ob odataBody
 	if len(body) > 0 && json.Unmarshal(body, &ob) == nil {
 		ge.Code = ob.Error.Code
@@ -337,6 +423,7 @@ func graphErrorFromBody(status int, header http.Header, body []byte) *GraphError
 	if ge.RequestID == "" && header != nil {
 		ge.RequestID = header.Get("request-id")
 	}
+	ge.sanitise()
 	if ge.Message == "" {
 		ge.Message = http.StatusText(status)
 	}
@@ -360,6 +447,8 @@ func classify(ge *GraphError, header http.Header, ci callInfo) error {
 			te.Scope = header.Get("x-ms-throttle-scope")
 		}
 		return te
+	case ge.Status >= 500:
+		return &ServerError{Graph: ge}
 	case ge.Status == http.StatusGone || strings.EqualFold(ge.Code, "syncStateNotFound") || strings.EqualFold(ge.Code, "resyncRequired"):
 		return fmt.Errorf("%w: %w", ErrResyncRequired, ge)
 	case ge.Status == http.StatusUnauthorized:

@@ -19,7 +19,7 @@ import (
 // authenticated by a credential.
 type graph struct {
 	cloud   Cloud
-	adapter *msgraphsdk.GraphRequestAdapter
+	adapter safeAdapter
 	sdk     *msgraphsdk.GraphServiceClient
 }
 
@@ -48,6 +48,7 @@ func newGraph(c Cloud, tr http.RoundTripper, cred azcore.TokenCredential, scopes
 	}
 	opts := msgraphsdk.GetDefaultClientOptions()
 	middleware := append([]khttp.Middleware{
+		answerCheck{}, // first: it sees the answer after the retries
 		msgraphcore.NewGraphTelemetryHandler(&opts),
 		khttp.NewUrlReplaceHandler(true, msgraphcore.ReplacementPairs),
 	}, kiota...)
@@ -63,15 +64,25 @@ func newGraph(c Cloud, tr http.RoundTripper, cred azcore.TokenCredential, scopes
 		return nil, fmt.Errorf("entra: Graph request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(c.graphBaseURL())
-	return &graph{cloud: c, adapter: adapter, sdk: msgraphsdk.NewGraphServiceClient(adapter)}, nil
+	safe := safeAdapter{adapter}
+	return &graph{cloud: c, adapter: safe, sdk: msgraphsdk.NewGraphServiceClient(safe)}, nil
 }
 
 // translate turns an error from an SDK call into the package's typed
-// errors: OData errors by status and Graph code, credential failures into
-// UnauthorizedError; anything else is wrapped as is.
+// errors: failed answers (from answerCheck, or OData errors the SDK
+// parsed) by status and Graph code, credential failures into
+// UnauthorizedError; a malformed answer and anything else is wrapped as is.
 func translate(err error, ci callInfo) error {
 	if err == nil {
 		return nil
+	}
+	var ge *GraphError
+	if errors.As(err, &ge) {
+		return fmt.Errorf("entra: %s: %w", ci.op, classify(ge, ge.header, ci))
+	}
+	var me *MalformedAnswerError
+	if errors.As(err, &me) {
+		return fmt.Errorf("entra: %s: %w", ci.op, me)
 	}
 	var oe *odataerrors.ODataError
 	if errors.As(err, &oe) {
@@ -93,6 +104,7 @@ func translate(err error, ci callInfo) error {
 		if ge.RequestID == "" {
 			ge.RequestID = h.Get("request-id")
 		}
+		ge.sanitise()
 		if ge.Message == "" {
 			ge.Message = http.StatusText(ge.Status)
 		}

@@ -3,6 +3,7 @@ package entra
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/domains"
@@ -45,6 +46,9 @@ func (c *Client) Organization(ctx context.Context) (Organization, error) {
 		return Organization{}, errors.New("entra: read the organization: Graph returned no organization for this tenant")
 	}
 	o := orgs[0]
+	if o == nil {
+		return Organization{}, fmt.Errorf("entra: read the organization: %w", errNullItem)
+	}
 	out := Organization{ID: deref(o.GetId()), DisplayName: deref(o.GetDisplayName())}
 	for _, d := range o.GetVerifiedDomains() {
 		if deref(d.GetIsInitial()) {
@@ -65,6 +69,9 @@ func (c *Client) Domains(ctx context.Context) ([]Domain, error) {
 	}
 	var out []Domain
 	for _, d := range resp.GetValue() {
+		if d == nil {
+			return nil, fmt.Errorf("entra: list domains: %w", errNullItem)
+		}
 		out = append(out, Domain{
 			Name:       deref(d.GetId()),
 			IsVerified: deref(d.GetIsVerified()),
