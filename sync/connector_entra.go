@@ -621,6 +621,10 @@ func entraWriteError(w Write, err error) error {
 		return fmt.Errorf("%w: %w", ErrGone, err)
 	case errors.Is(err, entra.ErrForbidden), errors.Is(err, entra.ErrUnauthorized):
 		return fmt.Errorf("%w: %w", ErrDenied, err)
+	case errors.As(err, &ire) && ire.Target == "":
+		// Graph named no property (a refused $batch, an unknown code):
+		// there is no value to name, and entra's error says what Graph said.
+		return fmt.Errorf("%w: %w", ErrInvalidValue, err)
 	case errors.As(err, &ire):
 		reason := ire.Message
 		if ire.DirSynced {

@@ -388,6 +388,22 @@ func TestEntraTargetErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("refused without a property", func(t *testing.T) {
+		// A whole $batch refused with a code Graph names no property for:
+		// the error keeps Graph's code and message and names no empty
+		// property.
+		remove := e.srv.InjectFault(entratest.Fault{Method: "POST", Path: "/v1.0/$batch", Status: 400, Code: "Request_SomethingNew", Message: "A brand new failure."})
+		defer remove()
+		r := e.apply(Write{Op: WriteUpdate, Kind: KindUser, ID: taken, Attributes: Attributes{AttrJobTitle: "x"}})[0]
+		if !errors.Is(r.Err, ErrInvalidValue) {
+			t.Fatalf("refused $batch: %v, want an error matching ErrInvalidValue", r.Err)
+		}
+		msg := r.Err.Error()
+		if strings.Contains(msg, `""`) || !strings.Contains(msg, "Request_SomethingNew: A brand new failure.") {
+			t.Errorf("refused $batch: got %q, want Graph's code and message and no empty property", msg)
+		}
+	})
+
 	t.Run("denied", func(t *testing.T) {
 		d := newTargetEnv(t, entratest.DefaultUnprivilegedApp)
 		r, err := d.tgt.Apply(d.ctx, []Write{{Op: WriteDelete, Kind: KindUser, ID: taken}})
