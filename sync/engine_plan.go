@@ -105,7 +105,7 @@ func (r *run) listTarget() error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("sync: list the %ss in Entra: %w", k, err)
+			return err // the target names the list and the tenant
 		}
 	}
 	return nil
@@ -243,8 +243,8 @@ func (r *run) planEntry(e *entry) error {
 	}
 	switch {
 	case recreat:
-		reason = "deleted in Entra by someone else: creating it again"
-		r.w.add(WarnRecreated, "deleted in Entra outside entrasync: created again", name)
+		reason = reasonRecreate
+		r.w.add(WarnRecreated, msgRecreated, name)
 	case create && rec != nil && rec.Error != nil:
 		reason = "retry: " + rec.Error.Message
 	case create:
@@ -499,3 +499,10 @@ func describeDifference(saved, fresh *Change) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// reasonRecreate and msgRecreated explain the create of an object that
+// entrasync made and a full run no longer finds in Entra.
+const (
+	reasonRecreate = "deleted in Entra by someone else: creating it again"
+	msgRecreated   = "deleted in Entra outside entrasync: created again"
+)

@@ -73,7 +73,7 @@ func (r *run) do() error {
 
 	tenant, err := r.e.target.Tenant(ctx)
 	if err != nil {
-		return fmt.Errorf("sync: read the tenant's domains: %w", err)
+		return err // the target names the call
 	}
 	if r.m, err = newMapper(cfg, tenant); err != nil {
 		return err
@@ -111,6 +111,11 @@ func (r *run) do() error {
 		}
 	}
 	r.counts.Planned = len(r.plan.Changes)
+	if r.log.Enabled(r.ctx, slog.LevelDebug) {
+		for _, c := range r.plan.Changes {
+			r.log.Debug("planned", "op", c.Op, "kind", c.Kind, "object", c.Name, "attributes", c.Attributes.Names(), "members", len(c.Members), "reason", c.Reason)
+		}
+	}
 	lim := guardLimits{
 		deletes: cfg.Sync.DeletionThreshold, deletePercent: cfg.Sync.DeletionThresholdPercent,
 		memberRemovals: cfg.Sync.MemberRemovalThreshold,
@@ -178,10 +183,11 @@ func (r *run) importObjects() error {
 		res, err = r.e.source.Import(r.ctx, req, emit)
 	}
 	if err != nil {
-		return fmt.Errorf("sync: import from Active Directory: %w", err)
+		return err // the source names the directory and what failed
 	}
 	r.result = res
 	r.counts.Imported = len(r.imported)
+	r.log.Debug("imported", "objects", len(r.imported), "full", r.full, "complete", res.Complete, "dc", res.Server.DC)
 	r.imp = importInfo{full: r.full, objects: len(r.imported), complete: res.Complete}
 	if r.hasCursor {
 		r.imp.serverChanged = serverChange(r.cursor.FullServer, res.Server)

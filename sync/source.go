@@ -24,6 +24,8 @@ import (
 // an error matching [ErrFullImportRequired] and the engine does a full
 // import instead. Every other error fails the run; nothing is deleted on
 // the strength of a failed import.
+// Errors name the directory and the operation that failed: the engine
+// passes them on as they are.
 type Source interface {
 	Import(ctx context.Context, req ImportRequest, emit func(*SourceObject) error) (ImportResult, error)
 }

@@ -10,6 +10,8 @@ import "context"
 // the whole call failed and nothing can be said about its effect (the
 // network, the token, a permission: wrap a permanent one with [Permanent]);
 // per-object outcomes of Apply are in its results.
+// Errors name the tenant's side and the call that failed: the engine
+// passes them on as they are.
 type Target interface {
 	// Tenant returns the initial domain and the verified domains.
 	Tenant(ctx context.Context) (Tenant, error)
