@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -85,11 +87,14 @@ func LoadConfig(path string) (Config, error) {
 // field must not silently fall back to its default). A validation failure
 // is a [*ValidationError].
 func ParseConfig(data []byte) (Config, error) {
+	if err := checkUTF8(data); err != nil {
+		return Config{}, err
+	}
 	cfg := DefaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, explainYAMLError(err)
+		return Config{}, explainYAMLError(err, fieldsByLine(data))
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -206,11 +211,26 @@ var yamlSections = map[string]string{
 	"sync.MetricsConfig": "metrics",
 }
 
-var unknownFieldRE = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
+var (
+	unknownFieldRE = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
+	wrongTypeRE    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+) (?:`(.*)` )?into (\\S+)$")
+)
 
-// explainYAMLError rewrites yaml.v3's messages about unknown fields so they
-// name the section, and keeps every other message (they carry the line).
-func explainYAMLError(err error) error {
+// yamlKinds says in the user's terms what a Go type of the configuration
+// wants, for yaml.v3's "cannot unmarshal !!str `x` into bool".
+var yamlKinds = map[string]string{
+	"bool":     "true or false",
+	"int":      "a whole number",
+	"uint16":   "a port number (1-65535)",
+	"string":   "text",
+	"[]string": "a list, like [users, groups] or one item per line starting with -",
+}
+
+// explainYAMLError rewrites yaml.v3's messages about unknown fields and
+// wrong types so they name the field (fields maps a line to the dotted
+// name of the field whose value is on it) and what it wants; every other
+// message is kept (they carry the line).
+func explainYAMLError(err error, fields map[int]string) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return fmt.Errorf("not valid YAML: %w", err)
@@ -223,10 +243,116 @@ func explainYAMLError(err error) error {
 				section = sm[3]
 			}
 			m = fmt.Sprintf("line %s: unknown field %q in %s: check its spelling against the example configuration", sm[1], sm[2], section)
+		} else if sm := wrongTypeRE.FindStringSubmatch(m); sm != nil {
+			m = explainWrongType(sm[1], sm[2], sm[3], sm[4], fields)
 		}
 		msgs = append(msgs, m)
 	}
 	return errors.New(strings.Join(msgs, "; "))
+}
+
+// explainWrongType words a value of the wrong YAML kind (tag) on line:
+// the field, the value, and what the field wants.
+func explainWrongType(line, tag, value, goType string, fields map[int]string) string {
+	n, _ := strconv.Atoi(line)
+	field := fields[n]
+	if section, ok := yamlSections[goType]; ok {
+		if goType == "sync.Config" {
+			return fmt.Sprintf("line %s: the configuration must be a mapping of sections (ad:, entra:, sync:, metrics:), not a %s", line, yamlTagWords(tag))
+		}
+		return fmt.Sprintf("line %s: %s must be a mapping of fields, not a %s", line, section, yamlTagWords(tag))
+	}
+	want := yamlKinds[goType]
+	if want == "" {
+		want = "a value of another kind"
+	}
+	what := "a " + yamlTagWords(tag)
+	if value != "" {
+		what = strconv.Quote(value)
+	}
+	if field == "" {
+		return fmt.Sprintf("line %s: %s where %s goes", line, what, want)
+	}
+	return fmt.Sprintf("line %s: %s: %s is not %s", line, field, what, want)
+}
+
+// yamlTagWords names a YAML tag (str, int, seq, map...) in words.
+func yamlTagWords(tag string) string {
+	switch tag {
+	case "seq":
+		return "list"
+	case "map":
+		return "mapping"
+	case "str":
+		return "text"
+	case "int", "float":
+		return "number"
+	}
+	return tag
+}
+
+// fieldsByLine maps each line holding a mapping key to its dotted field
+// name (ad.scope.include), for messages yaml.v3 gives only a line.
+// Unparseable input gives an empty map.
+func fieldsByLine(data []byte) map[int]string {
+	fields := map[int]string{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return fields
+	}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				name := k.Value
+				if prefix != "" {
+					name = prefix + "." + k.Value
+				}
+				fields[k.Line] = name
+				if v.Line != k.Line {
+					fields[v.Line] = name
+				}
+				walk(v, name)
+			}
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				if _, taken := fields[c.Line]; !taken {
+					fields[c.Line] = prefix
+				}
+				walk(c, prefix)
+			}
+		}
+	}
+	walk(&doc, "")
+	return fields
+}
+
+// checkUTF8 refuses a file that is not UTF-8, naming the line and column
+// of the first bad byte (yaml.v3 names neither).
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return fmt.Errorf("not valid YAML: line %d, column %d: byte 0x%02x is not UTF-8: save the file as UTF-8", line, col, data[0])
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return nil
 }
 
 // MarshalYAML writes the duration as "5m0s"-style text.

@@ -193,6 +193,12 @@ func TestConfigYAMLErrors(t *testing.T) {
 		{"bad duration", minimalYAML + "sync:\n  interval: 5\n", []string{`"5" is not a duration`, "line 12"}},
 		{"two bad fields", minimalYAML + "sync:\n  interval: soon\n  fullInterval: later\n", []string{`"soon"`, `"later"`}},
 		{"not yaml", "ad: [", []string{"not valid YAML"}},
+		{"word for a bool", minimalYAML + "sync:\n  stagingMode: sometimes\n", []string{`line 12: sync.stagingMode: "sometimes" is not true or false`}},
+		{"text for a number", minimalYAML + "sync:\n  deletionThreshold: many\n", []string{`line 12: sync.deletionThreshold: "many" is not a whole number`}},
+		{"mapping for a list", minimalYAML + "sync:\n  optionalAttributes:\n    title: yes\n", []string{"line 13", "sync.optionalAttributes", "is not a list"}},
+		{"list for a section", minimalYAML + "metrics:\n  - listen\n", []string{"line 12: metrics must be a mapping of fields, not a list"}},
+		{"list at the top", "- ad\n- entra\n", []string{"line 1: the configuration must be a mapping of sections", "not a list"}},
+		{"broken UTF-8", minimalYAML + "sync:\n  sourceAnchor: caf\xe9\n", []string{"line 12, column 20: byte 0xe9 is not UTF-8"}},
 		{"validation after parse", "ad:\n  host: dc1\n", []string{"ad.bindUser"}},
 	}
 	for _, tt := range tests {
