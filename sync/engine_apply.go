@@ -63,6 +63,7 @@ func (r *run) send(ps []pending) error {
 		ws[i] = p.w
 		r.attempted[p.anchor] = true
 	}
+	start := time.Now()
 	res, err := r.e.target.Apply(context.WithoutCancel(r.ctx), ws)
 	if err != nil {
 		return fmt.Errorf("sync: write to Entra: %w", err)
@@ -71,9 +72,13 @@ func (r *run) send(ps []pending) error {
 		return fmt.Errorf("sync: the Entra target returned %d results for %d writes", len(res), len(ws))
 	}
 	var denied error
+	failed := 0
 	for i, p := range ps {
 		if errors.Is(res[i].Err, ErrDenied) && denied == nil {
 			denied = res[i].Err
+		}
+		if res[i].Err != nil {
+			failed++
 		}
 		if err := p.done(res[i]); err != nil {
 			return err
@@ -83,6 +88,7 @@ func (r *run) send(ps []pending) error {
 		return err
 	}
 	r.applied += len(ps)
+	r.log.Debug("batch written", "writes", len(ws), "failed", failed, "elapsed", time.Since(start).Round(time.Millisecond))
 	r.progress(PhaseApply, r.applied, max(r.applyTotal, r.applied))
 	if denied != nil {
 		return Permanent(fmt.Errorf("sync: Entra refused a write, so every other would fail too: %w", denied))
@@ -180,6 +186,10 @@ func (r *run) applyCreates(cs []*Change) error {
 				r.fail(c.Anchor, c, fmt.Errorf("an object with this anchor (%s) is synced by Entra Connect or Cloud Sync: entrasync leaves it alone", t.ID))
 			default:
 				r.log.Info("found in Entra by anchor before creating: linking it", "object", c.Name, "id", t.ID)
+				if c.Reason == reasonRecreate {
+					// The listing missed it; it was never deleted.
+					r.w.withdraw(WarnRecreated, msgRecreated, c.Name)
+				}
 				if p, write := r.linkWrite(c, t, false); write {
 					ps = append(ps, p)
 				} else if err := p.done(WriteResult{}); err != nil {
@@ -223,7 +233,7 @@ func (r *run) lookupAnchors(batch []*Change) (map[string]*TargetObject, error) {
 		}
 		objs, err := r.e.target.Lookup(context.WithoutCancel(r.ctx), k, LookupAnchor, anchors)
 		if err != nil {
-			return nil, fmt.Errorf("sync: look up anchors in Entra before creating: %w", err)
+			return nil, err // the target names the lookup
 		}
 		for i := range objs {
 			found[objs[i].Anchor] = &objs[i]
@@ -263,7 +273,7 @@ func (r *run) softMatchCandidates(cs []*Change) (map[string]*TargetObject, error
 		}
 		objs, err := r.e.target.Lookup(context.WithoutCancel(r.ctx), KindUser, by, values)
 		if err != nil {
-			return nil, fmt.Errorf("sync: look up soft-match candidates in Entra: %w", err)
+			return nil, err // the target names the lookup
 		}
 		for i := range objs {
 			t := &objs[i]
@@ -308,9 +318,15 @@ func (r *run) linkWrite(c *Change, t *TargetObject, adopt bool) (p pending, writ
 			}
 			slices.Sort(rec.Members)
 		}
-		if adopt {
+		switch {
+		case adopt:
 			r.counts.Adopted++
-		} else {
+		case c.Reason == reasonRecreate:
+			// Never deleted: a listing of Entra missed it.
+			if len(changed) > 0 {
+				r.counts.Updated++
+			}
+		default:
 			r.counts.Created++ // created by an earlier, interrupted run
 		}
 		return nil
@@ -382,7 +398,7 @@ func (r *run) quarantineAfter(c *Change, err error, tried string) string {
 	}
 	q := r.m.quarantineUPN(e.upnPrefix, c.Anchor, func(u string) bool { return u == strings.ToLower(tried) })
 	r.w.add(WarnUPNDuplicate, fmt.Sprintf("userPrincipalName held in Entra by an object entrasync did not create: the object gets <prefix>_NNNN@%s until the conflict is resolved", r.m.initialDomain),
-		tried+" → "+q)
+		e.obj.DN+": "+tried+" → "+q)
 	return q
 }
 

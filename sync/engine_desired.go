@@ -287,7 +287,9 @@ func (r *run) resolveRefs() error {
 			switch {
 			case m == "":
 				r.w.add(WarnReference, "group members that are not synced (contacts, computers, objects outside the selected OUs) are left out", e.obj.Name())
-			case m != a:
+			case m == a:
+				r.w.add(WarnReference, "a group lists itself as a member: that member is left out", e.obj.Name())
+			default:
 				set[m] = true
 			}
 		}
@@ -382,7 +384,7 @@ func (r *run) settleUPNs() error {
 		final[strings.ToLower(q)] = a
 		e.attrs[AttrUserPrincipalName] = q
 		r.w.add(WarnUPNDuplicate, fmt.Sprintf("duplicate userPrincipalName: the object gets <prefix>_NNNN@%s until the conflict is resolved", r.m.initialDomain),
-			e.wantUPN+" → "+q)
+			e.obj.DN+": "+e.wantUPN+" → "+q)
 	}
 	if storeErr != nil {
 		return fmt.Errorf("sync: read the state store: %w", storeErr)

@@ -315,6 +315,48 @@ func TestFullRunRecreatesObjectDeletedInEntra(t *testing.T) {
 	}
 }
 
+// TestFullRunListingMissesObject: a listing of Entra that leaves out an
+// object entrasync made (a faulty answer) must neither create it twice nor
+// report it deleted: the lookup by anchor before creating finds it.
+func TestFullRunListingMissesObject(t *testing.T) {
+	env := newTestEnv(t)
+	seedCompany(env.src)
+	env.run(RunOptions{})
+	bob := env.tgt.byUPN("bob@corp.example.com")
+	env.tgt.unlisted = map[string]bool{bob.ID: true}
+	s := env.run(RunOptions{Kind: RunFull})
+	if nb := env.tgt.byUPN("bob@corp.example.com"); nb == nil || nb.ID != bob.ID || s.Counts.Created != 0 {
+		t.Fatalf("bob = %+v (created %d), want the same object and no create", nb, s.Counts.Created)
+	}
+	if n := warningCodes(s.Warnings)[WarnRecreated]; n != 0 {
+		t.Errorf("%d %s warnings for an object that was never deleted: %+v", n, WarnRecreated, s.Warnings)
+	}
+}
+
+// TestGroupListingItself: AD lets a group hold itself; the member is left
+// out and the run says so.
+func TestGroupListingItself(t *testing.T) {
+	env := newTestEnv(t)
+	alice := newUser(1, "alice", "alice@corp.example.com")
+	loop := newGroup(20, "Loop", alice)
+	loop.Members = append(loop.Members, Ref{GUID: loop.GUID, DN: loop.DN})
+	env.src.put(alice)
+	env.src.put(loop)
+	s := env.run(RunOptions{})
+	if got := env.tgt.memberNames("Loop"); !slices.Equal(got, []string{"alice@corp.example.com"}) {
+		t.Errorf("Loop's members in Entra = %q, want only alice", got)
+	}
+	found := false
+	for _, w := range s.Warnings {
+		if w.Code == WarnReference && strings.Contains(w.Message, "lists itself") && slices.Contains(w.Objects, "Loop") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("warnings %+v: want one naming Loop as listing itself", s.Warnings)
+	}
+}
+
 func TestPerObjectErrorsRetried(t *testing.T) {
 	env := newTestEnv(t)
 	seedCompany(env.src)

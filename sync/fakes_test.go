@@ -193,6 +193,7 @@ type fakeTarget struct {
 	failWrite   func(Write) error // per-write error, nothing done
 	crashAfter  func(Write) bool  // do the writes, then fail the whole call (a crash after the POST)
 	beforeApply func([]Write)     // called at the start of Apply
+	unlisted    map[string]bool   // ids List leaves out (a listing that misses objects)
 	// strictMembers refuses a whole member add when one member is there
 	// already, as Graph's members@odata.bind does.
 	strictMembers bool
@@ -257,7 +258,7 @@ func (t *fakeTarget) List(_ context.Context, kind Kind, emit func(*TargetObject)
 	t.mu.Lock()
 	var out []TargetObject
 	for _, id := range slices.Sorted(maps.Keys(t.objs)) {
-		if o := t.objs[id]; o.Kind == kind {
+		if o := t.objs[id]; o.Kind == kind && !t.unlisted[id] {
 			out = append(out, copyTarget(o))
 		}
 	}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/entrasync/entrasync/ad/adtest"
@@ -41,6 +42,8 @@ func TestIntegrationDuplicateUPN(t *testing.T) {
 	}
 	if w, ok := warning(s, WarnUPNDuplicate); !ok || w.Count != 2 {
 		t.Errorf("warnings %+v: want %s for 2 objects", s.Warnings, WarnUPNDuplicate)
+	} else if names := strings.Join(w.Objects, "\n"); !strings.Contains(names, ivy) || !strings.Contains(names, jo1) && !strings.Contains(names, jo2) {
+		t.Errorf("%s names %q, want the AD objects (%s and Jo One or Jo Two)", WarnUPNDuplicate, w.Objects, ivy)
 	}
 
 	// Taken in the cloud after the first sync: a delta learns it from

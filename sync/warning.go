@@ -1,5 +1,7 @@
 package sync
 
+import "slices"
+
 // Warning is a finding of a run that needs the administrator's attention
 // but did not fail it. Findings with the same code and message are grouped:
 // Count says how many objects, Objects names the first few.
@@ -61,4 +63,36 @@ func (w *warnings) add(code, message, object string) {
 	}
 }
 
-func (w *warnings) all() []Warning { return w.list }
+// withdraw takes back one add of object under code and message: a later
+// step showed the finding was wrong. A warning left with no object is
+// dropped.
+func (w *warnings) withdraw(code, message, object string) {
+	i, ok := w.byKey[warnKey{code, message}]
+	if !ok {
+		return
+	}
+	wr := &w.list[i]
+	if j := slices.Index(wr.Objects, object); j >= 0 {
+		wr.Objects = slices.Delete(wr.Objects, j, j+1)
+	}
+	if wr.Count--; wr.Count > 0 {
+		return
+	}
+	w.list = slices.Delete(w.list, i, i+1)
+	delete(w.byKey, warnKey{code, message})
+	for k, v := range w.byKey {
+		if v > i {
+			w.byKey[k] = v - 1
+		}
+	}
+}
+
+// all returns a copy of the warnings so far: a later withdraw does not
+// change it.
+func (w *warnings) all() []Warning {
+	out := slices.Clone(w.list)
+	for i := range out {
+		out[i].Objects = slices.Clone(out[i].Objects)
+	}
+	return out
+}
