@@ -155,10 +155,15 @@ func reported(s sync.RunSummary, want string, named []string) bool {
 	return false
 }
 
-// names reports whether a warning's object entry ("upn", or "upn → new
-// upn") names the object named.
+// names reports whether a warning's object entry ("upn", "upn → new upn"
+// or "DN: upn → new upn") names the object named, by its DN or its UPN.
 func names(entry, named string) bool {
 	first, _, _ := strings.Cut(entry, " → ")
+	if dn, upn, ok := strings.Cut(first, ": "); ok && strings.EqualFold(strings.TrimSpace(dn), named) {
+		return true
+	} else if ok {
+		first = upn
+	}
 	return strings.EqualFold(strings.TrimSpace(first), named)
 }
 
