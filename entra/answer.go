@@ -2,7 +2,6 @@ package entra
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -16,10 +15,6 @@ import (
 // bodies are a few hundred bytes; an HTML page from a proxy may be more.
 const maxErrorBody = 64 << 10
 
-// peekSize is how much of a successful answer is read ahead to find an
-// empty body or a JSON null before the SDK parses it.
-const peekSize = 512
-
 // answerCheck is the outermost Graph middleware: it sees the final answer
 // (after the SDK's retries) and turns one the SDK would misread into the
 // package's errors, naming the request:
@@ -27,18 +22,25 @@ const peekSize = 512
 //     message when the body has them, and the status whatever the body is
 //     (the SDK loses the status of a non-JSON error body);
 //   - a 2xx answer that is not JSON, or a GET answered with an empty body,
-//     or a JSON null (which panics the SDK's parser) becomes a
-//     *MalformedAnswerError.
+//     or JSON that is broken or not shaped as Graph shapes it (answerShape)
+//     becomes a *MalformedAnswerError;
+//   - no answer at all (the connection failed or was lost, also in the
+//     middle of the body) becomes a *ConnectionError.
 //
-// A 401 carrying a claims challenge goes to the SDK as is: the adapter
+// A 2xx answer it hands on is read whole and noted in the request's
+// answerNote, so that the adapter can name it when the SDK fails to read
+// it. A 401 carrying a claims challenge goes to the SDK as is: the adapter
 // answers it by signing in again (continuous access evaluation).
 type answerCheck struct{}
 
 // Intercept implements khttp.Middleware.
 func (answerCheck) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
 	resp, err := p.Next(req, i)
-	if err != nil || resp == nil {
-		return resp, err
+	if err != nil {
+		return nil, &ConnectionError{Method: req.Method, Path: req.URL.Path, Err: err}
+	}
+	if resp == nil {
+		return nil, nil
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized && strings.Contains(resp.Header.Get("WWW-Authenticate"), "claims="):
@@ -63,40 +65,34 @@ func errorAnswer(req *http.Request, resp *http.Response) error {
 	return ge
 }
 
-// checkAnswer looks at the start of a successful answer and hands it on
-// whole when it is one the SDK can read.
+// checkAnswer reads a successful answer and hands it on, from memory,
+// when it is one the SDK can read.
 func checkAnswer(req *http.Request, resp *http.Response) (*http.Response, error) {
-	head := make([]byte, peekSize)
-	n, err := io.ReadFull(resp.Body, head)
-	head = head[:n]
-	whole := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-	if err != nil && !whole {
-		_ = resp.Body.Close()
-		return nil, err // the connection failed mid-answer
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, &ConnectionError{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Err: err}
 	}
 	bad := func(problem string) (*http.Response, error) {
-		_ = resp.Body.Close()
 		return nil, &MalformedAnswerError{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Problem: problem}
 	}
-	trimmed := bytes.TrimSpace(head)
-	empty := whole && len(trimmed) == 0
+	empty := len(bytes.TrimSpace(body)) == 0
 	ct := mediaType(resp.Header)
 	switch {
 	case empty && req.Method == http.MethodGet:
 		return bad("an empty body instead of JSON")
-	case whole && string(trimmed) == "null":
-		return bad("a JSON null instead of an object")
 	case !empty && !isJSON(ct):
 		return bad(fmt.Sprintf("content type %s instead of JSON (application/json)", orNone(ct)))
+	case !empty:
+		if problem := answerShape(req.Method, body); problem != "" {
+			return bad(problem)
+		}
 	}
-	resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if n, ok := req.Context().Value(answerNoteKey{}).(*answerNote); ok {
+		n.status = resp.StatusCode
+	}
 	return resp, nil
-}
-
-// readCloser reads from a Reader and closes a Closer.
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
 
 // mediaType is the answer's media type without parameters, lower case;

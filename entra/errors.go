@@ -115,7 +115,8 @@ func (e *ServerError) Is(target error) bool { return target == ErrServerFailed }
 func (e *ServerError) Unwrap() error { return graphOrNil(e.Graph) }
 
 // MalformedAnswerError reports an answer that is not one Graph gives for
-// the request: an empty or null body, a body that is not JSON, a body the
+// the request: an empty or null body, a body that is not JSON or broken
+// JSON, a collection whose items are not objects with an id, a body the
 // SDK could not read, or a next link that repeats. It matches
 // ErrMalformedAnswer.
 type MalformedAnswerError struct {
@@ -123,6 +124,7 @@ type MalformedAnswerError struct {
 	Path    string // e.g. "/v1.0/domains", without the query
 	Status  int    // HTTP status of the answer; 0 when unknown
 	Problem string // what is wrong with the answer
+	Err     error  // the SDK's error reading the answer, if any
 }
 
 // Error names the request, the status and the problem, and what to check.
@@ -139,6 +141,9 @@ func (e *MalformedAnswerError) Error() string {
 
 // Is reports whether target is ErrMalformedAnswer.
 func (e *MalformedAnswerError) Is(target error) bool { return target == ErrMalformedAnswer }
+
+// Unwrap returns the SDK's error reading the answer, if any.
+func (e *MalformedAnswerError) Unwrap() error { return e.Err }
 
 // NotFoundError reports a missing object. It matches ErrNotFound.
 type NotFoundError struct {
