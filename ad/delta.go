@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -104,7 +105,7 @@ func (c *Client) BeginDelta(ctx context.Context, opts DeltaOptions) (Cursor, err
 	}
 	cookies := map[string][]byte{}
 	for _, nc := range sc.partitions {
-		cookie, err := c.dirSync(ctx, nc, neverFilter, nil, func(*ldap.Entry) error { return nil })
+		cookie, err := c.dirSync(ctx, nc, neverFilter, nil, func([]*ldap.Entry) error { return nil })
 		if errors.Is(err, ErrInsufficientRights) {
 			c.log.Info("ad: DirSync refused (no Replicating Directory Changes right); following changes by uSNChanged", "user", c.user)
 			return cur, nil
@@ -216,12 +217,21 @@ func (c *Client) dirSyncChanges(ctx context.Context, sc *deltaScope, cur Cursor,
 		if !ok {
 			return &FullImportError{Reason: fmt.Sprintf("the cursor has no DirSync cookie for %s", nc)}
 		}
-		cookie, err := c.dirSync(ctx, nc, dirSyncFilter, old, func(e *ldap.Entry) error {
-			ch, err := c.dirSyncChange(ctx, e)
-			if err != nil {
-				return err
+		cookie, err := c.dirSync(ctx, nc, dirSyncFilter, old, func(round []*ldap.Entry) error {
+			for len(round) > 0 {
+				k := min(readBackBatch, len(round))
+				chs, err := c.dirSyncChanges1(ctx, nc, round[:k])
+				if err != nil {
+					return err
+				}
+				for _, ch := range chs {
+					if err := st.deliver(ch, sc.scope, kinds, fn); err != nil {
+						return err
+					}
+				}
+				round = round[k:]
 			}
-			return st.deliver(ch, sc.scope, kinds, fn)
+			return nil
 		})
 		if err != nil {
 			var oe *OpError
@@ -256,8 +266,15 @@ func (st *DeltaStats) deliver(ch Change, sc *scope, kinds []Kind, fn func(Change
 // dirSync runs one DirSync search, as many rounds as the DC needs (AD sets
 // the more-data flag when a response reached dirSyncMaxBytes), with a new
 // request and control each round (go-ldap's DirSync helper would reuse the
-// first cookie). It returns the last cookie.
-func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, fn func(*ldap.Entry) error) ([]byte, error) {
+// first cookie), and hands each round to fn. It returns the last cookie.
+//
+// A round may take far longer than one LDAP operation: Samba answers every
+// change in one response (100,000 changed users take it over 30 s), so a
+// round's time limit is dirSyncTimeout, not the client's timeout.
+func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, fn func([]*ldap.Entry) error) ([]byte, error) {
+	limit := max(c.timeout, dirSyncTimeout)
+	c.conn.SetTimeout(limit)
+	defer c.conn.SetTimeout(c.timeout)
 	for {
 		ctl := ldap.NewRequestControlDirSync(ldap.DirSyncIncrementalValues, dirSyncMaxBytes, cookie)
 		req := &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
@@ -285,6 +302,9 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 			return nil, fmt.Errorf("ad: DirSync %s: %w", nc, err)
 		}
 		if err := resp.Err(); err != nil {
+			if strings.Contains(err.Error(), "timed out") { // go-ldap's request timeout
+				return nil, &ConnError{Addr: c.addr, Reason: fmt.Sprintf("no DirSync answer for %s within %v: check the DC's load", nc, limit), Err: err}
+			}
 			return nil, c.opError("DirSync", nc, err)
 		}
 		if got == nil {
@@ -293,10 +313,8 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 			}
 			return nil, fmt.Errorf("ad: DirSync %s: the DC returned no DirSync control: does it support DirSync (1.2.840.113556.1.4.841)?", nc)
 		}
-		for _, e := range round {
-			if err := fn(e); err != nil {
-				return nil, err
-			}
+		if err := fn(round); err != nil {
+			return nil, err
 		}
 		cookie = got.Cookie
 		if got.Flags == 0 {
@@ -305,37 +323,74 @@ func (c *Client) dirSync(ctx context.Context, nc, filter string, cookie []byte, 
 	}
 }
 
-// dirSyncChange turns a DirSync entry, which holds only the changed
-// attributes, into a Change with the object read back in full.
-func (c *Client) dirSyncChange(ctx context.Context, e *ldap.Entry) (Change, error) {
-	guid, err := GUIDFromBytes(e.GetEqualFoldRawAttributeValue("objectGUID"))
-	if err != nil {
-		return Change{}, fmt.Errorf("ad: DirSync entry %s has no valid objectGUID: %w", e.DN, err)
+// readBackBatch is how many changed objects one search reads back in
+// full: one search of 100 GUIDs instead of 100 reads (20,000 changes on
+// Samba: about 4 s instead of 18 s).
+const readBackBatch = 100
+
+// dirSyncTimeout bounds one DirSync round (see dirSync).
+const dirSyncTimeout = 15 * time.Minute
+
+// dirSyncChanges1 turns the DirSync entries of a round, which hold only
+// the changed attributes, into Changes in the same order, with each live
+// object read back in full from the naming context nc by one search.
+func (c *Client) dirSyncChanges1(ctx context.Context, nc string, entries []*ldap.Entry) ([]Change, error) {
+	chs := make([]Change, len(entries))
+	guids := make([]GUID, len(entries))
+	var filter strings.Builder
+	for i, e := range entries {
+		guid, err := GUIDFromBytes(e.GetEqualFoldRawAttributeValue("objectGUID"))
+		if err != nil {
+			return nil, fmt.Errorf("ad: DirSync entry %s has no valid objectGUID: %w", e.DN, err)
+		}
+		guids[i] = guid
+		for _, a := range e.Attributes {
+			switch strings.ToLower(a.Name) {
+			case "member;range=1-1":
+				chs[i].MembersAdded = append(chs[i].MembersAdded, a.Values...)
+			case "member;range=0-0":
+				chs[i].MembersRemoved = append(chs[i].MembersRemoved, a.Values...)
+			}
+		}
+		if strings.EqualFold(e.GetEqualFoldAttributeValue("isDeleted"), "TRUE") {
+			o := decodeObject(e)
+			o.GUID, o.Deleted = guid, true
+			chs[i].Object, chs[i].Deleted = o, true
+			continue
+		}
+		filter.WriteString("(objectGUID=" + guid.filterValue() + ")")
 	}
-	var ch Change
-	for _, a := range e.Attributes {
-		switch strings.ToLower(a.Name) {
-		case "member;range=1-1":
-			ch.MembersAdded = append(ch.MembersAdded, a.Values...)
-		case "member;range=0-0":
-			ch.MembersRemoved = append(ch.MembersRemoved, a.Values...)
+	full := map[GUID]*ldap.Entry{}
+	if filter.Len() > 0 {
+		found, err := c.search(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeWholeSubtree, DerefAliases: ldap.NeverDerefAliases,
+			Filter: "(|" + filter.String() + ")", Attributes: append(append([]string(nil), objectAttrs...), memberRange(0)),
+			Controls: []ldap.Control{extendedDNString}})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range found {
+			if g, err := GUIDFromBytes(e.GetEqualFoldRawAttributeValue("objectGUID")); err == nil {
+				full[g] = e
+			}
 		}
 	}
-	if strings.EqualFold(e.GetEqualFoldAttributeValue("isDeleted"), "TRUE") {
-		o := decodeObject(e)
-		o.GUID, o.Deleted = guid, true
-		return Change{Object: o, Deleted: true}, nil
+	for i, e := range entries {
+		if chs[i].Deleted {
+			continue
+		}
+		f, ok := full[guids[i]]
+		if !ok {
+			// Deleted (or hidden) since the DirSync snapshot.
+			chs[i] = Change{Object: Object{GUID: guids[i], DN: e.DN, Deleted: true}, Deleted: true}
+			continue
+		}
+		o, err := c.objectWithMembers(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		chs[i].Object = o
 	}
-	full, err := c.readEntry(ctx, guid.LDAPDN(), append(append([]string(nil), objectAttrs...), memberRange(0)), extendedDNString)
-	if errors.Is(err, ErrNoSuchObject) {
-		// Deleted (or hidden) since the DirSync snapshot.
-		return Change{Object: Object{GUID: guid, DN: e.DN, Deleted: true}, Deleted: true}, nil
-	}
-	if err != nil {
-		return Change{}, err
-	}
-	ch.Object, err = c.objectWithMembers(ctx, full)
-	return ch, err
+	return chs, nil
 }
 
 // usnChanges polls each partition for objects with uSNChanged above usn,

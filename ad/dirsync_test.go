@@ -102,8 +102,10 @@ func TestDirSyncMoreDataLoop(t *testing.T) {
 	conn.Start()
 	c := &Client{conn: conn, addr: "fake", user: "test", log: quiet}
 	var names []string
-	cookie, err := c.dirSync(context.Background(), "DC=fake", dirSyncFilter, []byte("cookie-0"), func(e *ldap.Entry) error {
-		names = append(names, e.GetAttributeValue("name"))
+	cookie, err := c.dirSync(context.Background(), "DC=fake", dirSyncFilter, []byte("cookie-0"), func(round []*ldap.Entry) error {
+		for _, e := range round {
+			names = append(names, e.GetAttributeValue("name"))
+		}
 		return nil
 	})
 	conn.Close()

@@ -3,6 +3,7 @@ package ad
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // GUID is a Windows GUID in its wire (binary) byte order, as objectGUID
@@ -64,6 +65,15 @@ func (g GUID) IsZero() bool { return g == GUID{} }
 // LDAPDN returns the <GUID=...> form AD accepts wherever a DN is expected,
 // so an object is found even after a rename or move.
 func (g GUID) LDAPDN() string { return "<GUID=" + g.String() + ">" }
+
+// filterValue is g as the value of an LDAP filter: every byte escaped.
+func (g GUID) filterValue() string {
+	var b strings.Builder
+	for _, x := range g {
+		fmt.Fprintf(&b, "\\%02x", x)
+	}
+	return b.String()
+}
 
 // MarshalText implements encoding.TextMarshaler.
 func (g GUID) MarshalText() ([]byte, error) { return []byte(g.String()), nil }
