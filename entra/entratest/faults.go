@@ -89,7 +89,7 @@ func (s *Server) matchFault(method, path string, inBatch bool) *Fault {
 		if r.Method != "" && !strings.EqualFold(r.Method, method) {
 			continue
 		}
-		if r.Path != "" && !globMatch(strings.ToLower(r.Path), strings.ToLower(path)) {
+		if r.Path != "" && !MatchPath(r.Path, path) {
 			continue
 		}
 		if inBatch && r.Drop {
@@ -106,6 +106,14 @@ func (s *Server) matchFault(method, path string, inBatch bool) *Fault {
 		return &f
 	}
 	return nil
+}
+
+// MatchPath reports whether a request path matches pattern as a
+// [Fault]'s Path does: case-blind, '*' matching any run of characters,
+// "/" included. Test proxies in front of the emulator use it to take
+// requests the same way.
+func MatchPath(pattern, path string) bool {
+	return globMatch(strings.ToLower(pattern), strings.ToLower(path))
 }
 
 // globMatch matches s against pattern, where '*' matches any run of

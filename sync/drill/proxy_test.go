@@ -104,7 +104,7 @@ func (f *fakeGraph) match(r *http.Request) *proxyRule {
 		if x.Method != "" && !strings.EqualFold(x.Method, r.Method) {
 			continue
 		}
-		if x.Path != "" && !globMatch(strings.ToLower(x.Path), strings.ToLower(r.URL.Path)) {
+		if x.Path != "" && !entratest.MatchPath(x.Path, r.URL.Path) {
 			continue
 		}
 		if x.Times > 0 && x.used >= x.Times {
@@ -176,23 +176,4 @@ func (f *fakeGraph) forward(r *http.Request, body []byte) (*http.Response, error
 	}
 	out.Header = r.Header.Clone()
 	return f.tr.RoundTrip(out)
-}
-
-// globMatch matches s against pattern, where '*' matches any run of
-// characters, "/" included.
-func globMatch(pattern, s string) bool {
-	star := strings.IndexByte(pattern, '*')
-	if star < 0 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, pattern[:star]) {
-		return false
-	}
-	rest := pattern[star+1:]
-	for i := star; i <= len(s); i++ {
-		if globMatch(rest, s[i:]) {
-			return true
-		}
-	}
-	return false
 }
