@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	stdsync "sync"
 	"testing"
 
@@ -82,31 +81,13 @@ func BenchmarkEnumerate(b *testing.B) {
 		args = append(args, memberRange(0))
 		for b.Loop() {
 			cmd := dc.LDAPSearchCommand(args...)
-			var out dnCounter
+			var out adtest.EntryCounter
 			var stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &stderr
-			if err := cmd.Run(); err != nil || out.n != n {
-				b.Fatalf("ldapsearch: %d entries, %v: %s", out.n, err, stderr.String())
+			if err := cmd.Run(); err != nil || out.N != n {
+				b.Fatalf("ldapsearch: %d entries, %v: %s", out.N, err, stderr.String())
 			}
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	})
-}
-
-// dnCounter counts the entries of LDIF written to it without keeping it.
-type dnCounter struct {
-	n    int
-	tail []byte
-}
-
-func (w *dnCounter) Write(p []byte) (int, error) {
-	data := append(w.tail, p...)
-	lines := bytes.Split(data, []byte("\n"))
-	for _, l := range lines[:len(lines)-1] {
-		if strings.HasPrefix(string(l), "dn: ") || strings.HasPrefix(string(l), "dn:: ") {
-			w.n++
-		}
-	}
-	w.tail = append([]byte(nil), lines[len(lines)-1]...)
-	return len(p), nil
 }

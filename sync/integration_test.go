@@ -216,23 +216,7 @@ func (h *harness) anchor(dn string) string {
 // operations adtest has no helper for (renames and moves).
 func (h *harness) ldap() *ldap.Conn {
 	h.t.Helper()
-	return adminLDAP(h.t, h.dc)
-}
-
-// adminLDAP returns a new LDAPS connection to dc bound as Administrator,
-// closed when the test ends.
-func adminLDAP(tb testing.TB, dc *adtest.DC) *ldap.Conn {
-	tb.Helper()
-	c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
-		c.Close()
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	return c
+	return h.dc.DialAdmin(h.t)
 }
 
 // moveDN renames or moves dn to newRDN under newParent ("" keeps it).

@@ -1,6 +1,7 @@
 package adtest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -33,6 +34,23 @@ func (dc *DC) adminConn(tb testing.TB) *ldap.Conn {
 		dc.conn.Close()
 		dc.conn = nil
 	}
+	dc.conn = dc.dialAdmin(tb)
+	return dc.conn
+}
+
+// DialAdmin returns a new LDAPS connection of the caller's own, bound as
+// Administrator and closed when the test ends: for tests that modify the
+// directory themselves, over a long time or from several goroutines.
+func (dc *DC) DialAdmin(tb testing.TB) *ldap.Conn {
+	tb.Helper()
+	c := dc.dialAdmin(tb)
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dialAdmin dials the DC over LDAPS and binds as Administrator.
+func (dc *DC) dialAdmin(tb testing.TB) *ldap.Conn {
+	tb.Helper()
 	c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
 	if err == nil {
 		if err = c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
@@ -42,7 +60,6 @@ func (dc *DC) adminConn(tb testing.TB) *ldap.Conn {
 	if err != nil {
 		tb.Fatalf("adtest: bind as %s to %s: %v", dc.AdminUPN, dc.LDAPSURL(), err)
 	}
-	dc.conn = c
 	return c
 }
 
@@ -235,4 +252,25 @@ func (dc *DC) LDAPSearchCommand(args ...string) *exec.Cmd {
 	cmd := exec.Command(dc.tools.ldapsearch, append(base, args...)...)
 	cmd.Env = append(cmd.Environ(), "LDAPTLS_CACERT="+dc.CAFile, "LDAPTLS_REQCERT=demand")
 	return cmd
+}
+
+// EntryCounter is an io.Writer that counts the entries of the LDIF
+// written to it (an ldapsearch's output) without keeping it.
+type EntryCounter struct {
+	// N is the number of entries seen so far.
+	N    int
+	tail []byte
+}
+
+// Write counts the "dn:" lines of p, which may end inside a line.
+func (w *EntryCounter) Write(p []byte) (int, error) {
+	data := append(w.tail, p...)
+	lines := bytes.Split(data, []byte("\n"))
+	for _, l := range lines[:len(lines)-1] {
+		if bytes.HasPrefix(l, []byte("dn: ")) || bytes.HasPrefix(l, []byte("dn:: ")) {
+			w.N++
+		}
+	}
+	w.tail = append([]byte(nil), lines[len(lines)-1]...)
+	return len(p), nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -156,14 +155,14 @@ func (p *proof) importVsLDAPSearch() {
 func (p *proof) ldapsearch(want int) time.Duration {
 	args := append([]string{"-LLL", "-o", "ldif-wrap=no", "-E", "pr=500/noprompt", "-b", p.w.ou, importFilter}, importAttrs...)
 	cmd := p.dc.LDAPSearchCommand(args...)
-	var out dnCounter
+	var out adtest.EntryCounter
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
-	if err != nil || out.n != want {
-		p.tb.Fatalf("ldapsearch: %d entries, %v, want %d: %s", out.n, err, want, stderr.String())
+	if err != nil || out.N != want {
+		p.tb.Fatalf("ldapsearch: %d entries, %v, want %d: %s", out.N, err, want, stderr.String())
 	}
 	return d
 }
@@ -207,7 +206,7 @@ func (p *proof) deltas() {
 	p.add(figure{name: "delta, no change", value: fmt.Sprintf("%s, 0 writes", ms(s.Duration)), metric: float64(s.Duration.Milliseconds()), unit: "delta0-ms",
 		how: "DirSync round, store read, no Graph write"})
 
-	c := adminConn(tb, p.dc)
+	c := p.dc.DialAdmin(tb)
 	for _, dn := range p.seeded.Users[:10] {
 		m := ldap.NewModifyRequest(dn, nil)
 		m.Replace("title", []string{"Changed " + time.Now().Format(time.RFC3339Nano)})
@@ -215,7 +214,6 @@ func (p *proof) deltas() {
 			tb.Fatalf("modify %s: %v", dn, err)
 		}
 	}
-	c.Close()
 	mark = w.mark()
 	s, err = r.Run(w.ctx, sync.RunOptions{Kind: sync.RunDelta, Trigger: "bench"})
 	n := len(w.writesSince(mark))
@@ -308,8 +306,7 @@ func (p *proof) latency() {
 	for _, u := range exp.Users {
 		anchors[u.DN] = u.Anchor
 	}
-	c := adminConn(tb, p.dc)
-	defer c.Close()
+	c := p.dc.DialAdmin(tb)
 	var total, worst time.Duration
 	for i := range p.sz.LatencyChanges {
 		time.Sleep(time.Duration(p.rng.Int64N(int64(sync.MinInterval))))
@@ -394,40 +391,5 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// adminConn is an LDAPS connection of its own bound as Administrator:
-// adtest's shared one does not outlive a long seed.
-func adminConn(tb testing.TB, dc *adtest.DC) *ldap.Conn {
-	tb.Helper()
-	c, err := ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.TLSConfig()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := c.Bind(dc.AdminUPN, dc.AdminPassword); err != nil {
-		c.Close()
-		tb.Fatal(err)
-	}
-	return c
-}
-
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 func ms(d time.Duration) string   { return fmt.Sprintf("%d ms", d.Milliseconds()) }
-
-// dnCounter counts the entries of LDIF written to it without keeping it.
-type dnCounter struct {
-	n    int
-	tail []byte
-}
-
-func (w *dnCounter) Write(p []byte) (int, error) {
-	data := append(w.tail, p...)
-	lines := bytes.Split(data, []byte("\n"))
-	for _, l := range lines[:len(lines)-1] {
-		if bytes.HasPrefix(l, []byte("dn: ")) || bytes.HasPrefix(l, []byte("dn:: ")) {
-			w.n++
-		}
-	}
-	w.tail = append([]byte(nil), lines[len(lines)-1]...)
-	return len(p), nil
-}
-
-var _ io.Writer = (*dnCounter)(nil)
