@@ -40,6 +40,20 @@ func (c tenantCheck) String() string {
 	return s
 }
 
+// single returns the one object found for the AD object dn of kind, or
+// records it as missing or duplicated.
+func (c *tenantCheck) single(kind, dn string, found []entratest.Object) (entratest.Object, bool) {
+	switch len(found) {
+	case 0:
+		c.Missing = append(c.Missing, kind+" "+dn)
+	case 1:
+		return found[0], true
+	default:
+		c.Duplicates = append(c.Duplicates, fmt.Sprintf("%s %s: %d copies", kind, dn, len(found)))
+	}
+	return entratest.Object{}, false
+}
+
 // checkTenant compares the emulator's users and groups with exp. Users in
 // baseline (the tenant's own, before any sync) are not entrasync's.
 func checkTenant(srv *entratest.Server, exp *expected, baseline map[string]bool) tenantCheck {
@@ -81,17 +95,10 @@ func checkTenant(srv *entratest.Server, exp *expected, baseline map[string]bool)
 	want := map[string]bool{}
 	for _, u := range exp.Users {
 		want[u.Anchor] = true
-		found := byAnchor[u.Anchor]
-		switch len(found) {
-		case 0:
-			c.Missing = append(c.Missing, "user "+u.DN)
-			continue
-		case 1:
-		default:
-			c.Duplicates = append(c.Duplicates, fmt.Sprintf("user %s: %d copies", u.DN, len(found)))
+		got, ok := c.single("user", u.DN, byAnchor[u.Anchor])
+		if !ok {
 			continue
 		}
-		got := found[0]
 		switch {
 		case u.UPN != "" && !strings.EqualFold(got.String("userPrincipalName"), u.UPN):
 			c.Wrong = append(c.Wrong, fmt.Sprintf("user %s: UPN %q, want %q", u.DN, got.String("userPrincipalName"), u.UPN))
@@ -103,14 +110,8 @@ func checkTenant(srv *entratest.Server, exp *expected, baseline map[string]bool)
 	}
 	for _, g := range exp.Groups {
 		want[g.Anchor] = true
-		found := groupsByNick[g.Anchor]
-		switch len(found) {
-		case 0:
-			c.Missing = append(c.Missing, "group "+g.DN)
-			continue
-		case 1:
-		default:
-			c.Duplicates = append(c.Duplicates, fmt.Sprintf("group %s: %d copies", g.DN, len(found)))
+		got, ok := c.single("group", g.DN, groupsByNick[g.Anchor])
+		if !ok {
 			continue
 		}
 		var wantMembers, gotMembers []string
@@ -119,7 +120,7 @@ func checkTenant(srv *entratest.Server, exp *expected, baseline map[string]bool)
 				wantMembers = append(wantMembers, o.Anchor)
 			}
 		}
-		for _, id := range found[0].Members {
+		for _, id := range got.Members {
 			a, ok := idToAnchor[id]
 			if !ok {
 				a = "entra:" + id
