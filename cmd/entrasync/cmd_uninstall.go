@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -107,16 +106,9 @@ func runUninstall(ctx context.Context, o *uninstallOptions) error {
 		return err
 	}
 	defer b.Close()
-	interrupted := func(err error) error {
-		if which() == os.Interrupt {
-			return fmt.Errorf("%w: %w", errInterrupted, err)
-		}
-		return err
-	}
+	interrupted := interruptedBy(which)
 	fmt.Fprintln(w, "Sign in to Entra ID as an administrator of the tenant, to delete the sync application.")
-	if _, err := b.SignInEntra(ctx, func(dc wizard.DeviceCode) {
-		fmt.Fprintf(w, "To sign in, open %s and enter the code %s (valid until %s).\n", dc.URL, dc.Code, dc.ExpiresAt.Local().Format(time.TimeOnly))
-	}); err != nil {
+	if _, err := b.SignInEntra(ctx, printDeviceCode(w)); err != nil {
 		return interrupted(fmt.Errorf("sign in to Entra ID: %w", err))
 	}
 	if _, err := b.CheckAD(ctx, a.AD, a.Admin); err != nil {

@@ -33,17 +33,10 @@ func runUnattended(ctx context.Context, o *setupOptions, d sync.Dirs, a wizard.A
 		return err
 	}
 	defer b.Close()
-	interrupted := func(err error) error {
-		if which() == os.Interrupt {
-			return fmt.Errorf("%w: %w", errInterrupted, err)
-		}
-		return err
-	}
+	interrupted := interruptedBy(which)
 
 	fmt.Fprintln(w, "Connecting to Entra ID: sign in as a Global Administrator, or a Hybrid Identity Administrator who also holds Privileged Role Administrator.")
-	tenant, err := b.SignInEntra(ctx, func(dc wizard.DeviceCode) {
-		fmt.Fprintf(w, "To sign in, open %s and enter the code %s (valid until %s).\n", dc.URL, dc.Code, dc.ExpiresAt.Local().Format(time.TimeOnly))
-	})
+	tenant, err := b.SignInEntra(ctx, printDeviceCode(w))
 	if err != nil {
 		return interrupted(fmt.Errorf("sign in to Entra ID: %w", err))
 	}
@@ -166,5 +159,13 @@ func writeCreated(w io.Writer, s wizard.Setup, cmdPrefix string) {
 	}
 	if s.ConfigPath == "" {
 		fmt.Fprintf(w, "`%s uninstall` removes what was created.\n", cmdPrefix)
+	}
+}
+
+// printDeviceCode returns the device-code callback of the unattended
+// commands: the URL, the code and its expiry, on w.
+func printDeviceCode(w io.Writer) func(wizard.DeviceCode) {
+	return func(dc wizard.DeviceCode) {
+		fmt.Fprintf(w, "To sign in, open %s and enter the code %s (valid until %s).\n", dc.URL, dc.Code, dc.ExpiresAt.Local().Format(time.TimeOnly))
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	stdsync "sync"
@@ -43,4 +44,16 @@ func signalContext(ctx context.Context, sigs ...os.Signal) (context.Context, fun
 		})
 	}
 	return ctx, which, stop
+}
+
+// interruptedBy returns a function that marks err as an interruption
+// (exit code 130) when which says Ctrl-C arrived, and returns it as it is
+// otherwise.
+func interruptedBy(which func() os.Signal) func(error) error {
+	return func(err error) error {
+		if which() == os.Interrupt {
+			return fmt.Errorf("%w: %w", errInterrupted, err)
+		}
+		return err
+	}
 }
