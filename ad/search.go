@@ -2,8 +2,8 @@ package ad
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -122,9 +122,5 @@ func (c *Client) lostConnection(op, dn string) error {
 	if !c.conn.IsClosing() {
 		return nil
 	}
-	if dn == "" {
-		dn = "(the rootDSE)"
-	}
-	return &ConnError{Addr: c.addr, Reason: fmt.Sprintf("the connection was lost during %s %s (the DC closed it or restarted): run again once the DC answers", op, dn),
-		Err: ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed"))}
+	return c.opError(op, dn, fmt.Errorf("ldap: connection closed: %w", io.EOF))
 }
